@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Page allocator consistency checker: a FREE/ALLOCATED record per page in
+ * page_ext, checked and updated on every allocation and free.
+ *
+ * See Documentation/mm/page_ext_consistency.rst.
+ */
+#ifndef __LINUX_PAGE_EXT_CONSISTENCY_H
+#define __LINUX_PAGE_EXT_CONSISTENCY_H
+
+#include <linux/types.h>
+
+struct page;
+
+#ifdef CONFIG_PAGE_EXT_CONSISTENCY
+#include <linux/jump_label.h>
+
+extern struct static_key_true page_ext_consistency_disabled;
+extern struct page_ext_operations page_ext_consistency_ops;
+
+void __page_ext_consistency_alloc(struct page *page, unsigned int order);
+void __page_ext_consistency_free(struct page *page, unsigned int order);
+
+/**
+ * page_ext_consistency_alloc() - Record that a block leaves the allocator.
+ * @page: The first page of the block.
+ * @order: The order of the block.
+ *
+ * Called from post_alloc_hook(). Every page of the block must be recorded
+ * FREE; each is switched to ALLOCATED.
+ */
+static inline void page_ext_consistency_alloc(struct page *page,
+					      unsigned int order)
+{
+	if (static_branch_likely(&page_ext_consistency_disabled))
+		return;
+
+	__page_ext_consistency_alloc(page, order);
+}
+
+/**
+ * page_ext_consistency_free() - Record that a block returns to the allocator.
+ * @page: The first page of the block.
+ * @order: The order of the block.
+ *
+ * Called from free_pages_prepare(). Every page of the block must be recorded
+ * ALLOCATED; each is switched to FREE.
+ */
+static inline void page_ext_consistency_free(struct page *page,
+					     unsigned int order)
+{
+	if (static_branch_likely(&page_ext_consistency_disabled))
+		return;
+
+	__page_ext_consistency_free(page, order);
+}
+
+#else
+
+static inline void page_ext_consistency_alloc(struct page *page,
+					      unsigned int order)
+{
+}
+
+static inline void page_ext_consistency_free(struct page *page,
+					     unsigned int order)
+{
+}
+
+#endif /* CONFIG_PAGE_EXT_CONSISTENCY */
+#endif /* __LINUX_PAGE_EXT_CONSISTENCY_H */

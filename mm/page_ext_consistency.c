@@ -1,0 +1,535 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Page allocator consistency checker.
+ *
+ * Every page has a two-bit record in page_ext->flags: FREE while the page
+ * allocator owns the page, ALLOCATED while anybody else does.  The two bits
+ * are complementary, so of the four patterns two are valid and two can only
+ * come from corruption of the record itself.  The allocator hooks move each
+ * page of a block from one valid pattern to the other with a single
+ * compare-and-exchange that also checks the old pattern, so a page handed out
+ * twice, a free of a page that is not allocated and a record that is neither
+ * pattern are all caught at the transition that meets them.
+ *
+ * The record is independent of the allocator's own metadata (PageBuddy, the
+ * free lists, the order in page->private): it is what the hooks have seen,
+ * not what buddy believes, and that is what makes a disagreement visible.
+ *
+ * The model: a page is FREE from free_pages_prepare() until post_alloc_hook()
+ * and ALLOCATED from post_alloc_hook() until free_pages_prepare().  Pages
+ * that move into or out of buddy without those hooks keep the model because
+ * they move while they are FREE and stay FREE, or because they arrive
+ * through __free_pages_ok() from an ALLOCATED record:
+ *
+ *  - pcp lists: pages are freed (FREE) before they reach a pcp list and are
+ *    allocated through post_alloc_hook() when they leave it; draining a pcp
+ *    list to buddy moves FREE pages.  Boot-time init drains the boot CPU's
+ *    lists because pcp pages are not PageBuddy.
+ *  - compaction: isolate_freepages_block() takes FREE pages off buddy;
+ *    compaction_alloc() and release_free_list() pass them through
+ *    post_alloc_hook() before use or before __free_pages(), and
+ *    compaction_free() through free_pages_prepare().
+ *  - alloc_contig_range(), CMA and gigantic hugetlb pages: the free pages are
+ *    isolated FREE and handed out through split_map_pages() ->
+ *    post_alloc_hook(); free_contig_range() frees them page by page.
+ *  - free page reporting and memory offlining: __isolate_free_page() and
+ *    __putback_isolated_page() / __offline_isolated_pages() move FREE pages
+ *    and never hand them to anybody; offlining then frees the page_ext.
+ *  - take_page_off_buddy() (hwpoison) keeps a FREE page out of buddy for
+ *    good; put_page_back_buddy() returns it FREE.  A hwpoisoned page that is
+ *    freed takes the early return of free_pages_prepare(), which records it
+ *    FREE like any other free.
+ *  - free_reserved_area(), initmem, memblock_free_late() and unaccepted
+ *    memory: such pages were never in buddy when the records were set up, so
+ *    they are ALLOCATED, and they reach buddy through __free_pages_ok() or
+ *    __free_page(), i.e. through the free hook.
+ *  - memory hotplug: page_ext for a new section is zeroed, which is not a
+ *    valid record; the memory notifier records the range ALLOCATED before
+ *    online_pages() releases it to buddy through the free hook.
+ *  - split_page() and THP splitting: every page of a block is recorded, so
+ *    the pieces can be freed in any order and at any size.
+ *  - debug_pagealloc guard pages are split off free blocks in expand() and
+ *    merged back in __free_one_page() without the hooks; they stay FREE.
+ *
+ * Initialisation is exact.  Enabling the checker forces early page_ext, so
+ * the init callback runs from mm_core_init() on the boot CPU, with interrupts
+ * off and before the secondary CPUs are brought up.  Nothing else can
+ * allocate or free while it drains the pcp lists, records every buddy block
+ * FREE and every other page ALLOCATED, and enables the static key.  From
+ * then on every record in a populated zone is valid, so an invalid record is
+ * always corruption and no report has to be suppressed during boot.
+ */
+
+#include <linux/debugfs.h>
+#include <linux/jump_label.h>
+#include <linux/kernel.h>
+#include <linux/memory.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/page_ext.h>
+#include <linux/page_ext_consistency.h>
+#include <linux/percpu.h>
+#include <linux/ratelimit.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+
+#include "internal.h"
+
+#define PEC_FREE	BIT(PAGE_EXT_CONSISTENCY_FREE)
+#define PEC_ALLOCATED	BIT(PAGE_EXT_CONSISTENCY_ALLOCATED)
+#define PEC_MASK	(PEC_FREE | PEC_ALLOCATED)
+
+enum pec_mode {
+	PEC_MODE_OFF,
+	PEC_MODE_WARN,
+	PEC_MODE_PANIC,
+};
+
+static const char * const pec_mode_name[] = {
+	[PEC_MODE_OFF]		= "off",
+	[PEC_MODE_WARN]		= "warn",
+	[PEC_MODE_PANIC]	= "panic",
+};
+
+enum pec_class {
+	PEC_DOUBLE_ALLOC,
+	PEC_BAD_FREE,
+	PEC_CORRUPT_RECORD,
+	NR_PEC_CLASSES,
+};
+
+/* Report names (the first line of a report) and stats keys. */
+static const char * const pec_class_name[NR_PEC_CLASSES] = {
+	[PEC_DOUBLE_ALLOC]	= "double-alloc",
+	[PEC_BAD_FREE]		= "bad-free",
+	[PEC_CORRUPT_RECORD]	= "corrupt-record",
+};
+
+static const char * const pec_class_key[NR_PEC_CLASSES] = {
+	[PEC_DOUBLE_ALLOC]	= "double_alloc",
+	[PEC_BAD_FREE]		= "bad_free",
+	[PEC_CORRUPT_RECORD]	= "corrupt_record",
+};
+
+static enum pec_mode pec_mode __ro_after_init =
+	IS_ENABLED(CONFIG_PAGE_EXT_CONSISTENCY_ENFORCED) ?
+	PEC_MODE_PANIC : PEC_MODE_OFF;
+
+DEFINE_STATIC_KEY_TRUE(page_ext_consistency_disabled);
+
+/*
+ * The hot path only touches per-cpu counters; violations are rare enough
+ * for atomics.
+ */
+static DEFINE_PER_CPU(unsigned long, pec_alloc_checks);
+static DEFINE_PER_CPU(unsigned long, pec_free_checks);
+static atomic_long_t pec_violations[NR_PEC_CLASSES];
+
+#ifdef CONFIG_PAGE_EXT_CONSISTENCY_KUNIT_TEST
+/*
+ * The KUnit test provokes violations on pages it owns.  Reports raised by
+ * the test's own task are recorded here instead of being acted upon, so the
+ * test can check them without panicking or tainting the kernel.
+ */
+struct pec_capture {
+	struct task_struct *task;
+	unsigned int reports;
+	enum pec_class class;
+	unsigned long pfn;
+	char line[128];
+};
+
+static struct pec_capture *pec_capture;
+
+static bool pec_captured(enum pec_class class, unsigned long pfn,
+			 const char *line)
+{
+	struct pec_capture *cap = READ_ONCE(pec_capture);
+
+	if (!cap || cap->task != current)
+		return false;
+	cap->reports++;
+	cap->class = class;
+	cap->pfn = pfn;
+	strscpy(cap->line, line, sizeof(cap->line));
+	return true;
+}
+#else
+static inline bool pec_captured(enum pec_class class, unsigned long pfn,
+				const char *line)
+{
+	return false;
+}
+#endif
+
+static int __init early_page_ext_consistency_param(char *buf)
+{
+	enum pec_mode mode;
+
+	if (!buf)
+		buf = "";
+	if (!strcmp(buf, "off")) {
+		mode = PEC_MODE_OFF;
+	} else if (!strcmp(buf, "on") || !strcmp(buf, "panic")) {
+		mode = PEC_MODE_PANIC;
+	} else if (!strcmp(buf, "warn")) {
+		mode = PEC_MODE_WARN;
+	} else {
+		pr_err("page_ext_consistency: invalid value '%s' for page_ext_consistency=, expected off, on, panic or warn; staying %s\n",
+		       buf, pec_mode_name[pec_mode]);
+		return 0;
+	}
+
+	pec_mode = mode;
+	/*
+	 * Exact initialisation needs page_ext before deferred struct page
+	 * init and before SMP: see page_ext_consistency_init().
+	 */
+	if (pec_mode != PEC_MODE_OFF)
+		early_page_ext = true;
+	return 0;
+}
+early_param("page_ext_consistency", early_page_ext_consistency_param);
+
+static const char *pec_pattern_name(unsigned long pattern)
+{
+	switch (pattern) {
+	case PEC_FREE:
+		return "free";
+	case PEC_ALLOCATED:
+		return "allocated";
+	case 0:
+		return "invalid(none)";
+	default:
+		return "invalid(both)";
+	}
+}
+
+/*
+ * Install @pattern whatever the record holds: used where the record is
+ * defined rather than checked (init, hotplug) and to resync a record after a
+ * report.  The other bits of page_ext->flags belong to other page_ext
+ * clients and may change under us, hence the loop.
+ */
+static void pec_record_set(struct page_ext *page_ext, unsigned long pattern)
+{
+	unsigned long old = READ_ONCE(page_ext->flags);
+
+	while (!try_cmpxchg(&page_ext->flags, &old, (old & ~PEC_MASK) | pattern))
+		;
+}
+
+static unsigned long pec_record_get(struct page_ext *page_ext)
+{
+	return READ_ONCE(page_ext->flags) & PEC_MASK;
+}
+
+/* Set the records of @nr_pages pages that lie within one MAX_PAGE_ORDER block. */
+static void pec_set_block(struct page *page, unsigned long nr_pages,
+			  unsigned long pattern)
+{
+	struct page_ext *page_ext = page_ext_get(page);
+	struct page_ext *iter = page_ext;
+	unsigned long i;
+
+	if (!page_ext)
+		return;
+	for (i = 0; i < nr_pages; i++) {
+		pec_record_set(iter, pattern);
+		iter = page_ext_next(iter);
+	}
+	page_ext_put(page_ext);
+}
+
+/*
+ * A transition met a record it did not expect.  If the record holds the
+ * other valid pattern the allocator contradicts itself (a double allocation
+ * or a bad free); anything else means the record was corrupted.  In panic
+ * mode this does not return; otherwise the record is resynced to the state
+ * the allocator is moving the page to, so that one fault is reported once.
+ */
+static void __cold pec_violation(struct page *page, struct page *block,
+				 unsigned int order, struct page_ext *page_ext,
+				 unsigned long expected, unsigned long found,
+				 unsigned long new)
+{
+	static DEFINE_RATELIMIT_STATE(pec_ratelimit, 5 * HZ, 10);
+	unsigned long pfn = page_to_pfn(page);
+	enum pec_class class;
+	char line[128];
+
+	if (found == PEC_FREE || found == PEC_ALLOCATED)
+		class = new == PEC_ALLOCATED ? PEC_DOUBLE_ALLOC : PEC_BAD_FREE;
+	else
+		class = PEC_CORRUPT_RECORD;
+	atomic_long_inc(&pec_violations[class]);
+
+	snprintf(line, sizeof(line),
+		 "BUG: page_ext_consistency: %s pfn:%#lx order:%u expected:%s found:%s",
+		 pec_class_name[class], pfn, order, pec_pattern_name(expected),
+		 pec_pattern_name(found));
+
+	if (pec_captured(class, pfn, line))
+		goto resync;
+	if (pec_mode != PEC_MODE_PANIC && !__ratelimit(&pec_ratelimit))
+		goto resync;
+
+	pr_err("%s\n", line);
+	pr_err("page_ext_consistency: %s of block pfn:%#lx order:%u by %s (pid %d)\n",
+	       new == PEC_ALLOCATED ? "allocation" : "free",
+	       page_to_pfn(block), order, current->comm, task_pid_nr(current));
+	dump_page(page, "page_ext_consistency");
+	if (pec_mode == PEC_MODE_PANIC)
+		panic("page_ext_consistency: %s pfn:%#lx\n",
+		      pec_class_name[class], pfn);
+
+	WARN(1, "page_ext_consistency: %s pfn:%#lx (mode:warn, record resynced)\n",
+	     pec_class_name[class], pfn);
+	add_taint(TAINT_BAD_PAGE, LOCKDEP_STILL_OK);
+resync:
+	pec_record_set(page_ext, new);
+}
+
+/*
+ * Move every page of a block from @old to @new.  Each page takes exactly one
+ * compare-and-exchange when nothing else touches page_ext->flags: it checks
+ * the old pattern and installs the new one in a single atomic step, so a
+ * corrupted record is seen before it is overwritten and two CPUs racing for
+ * the same page (what a corrupted free list produces) cannot both succeed.
+ */
+static __always_inline void pec_transition(struct page *page, unsigned int order,
+					   unsigned long old, unsigned long new)
+{
+	struct page_ext *page_ext = page_ext_get(page);
+	struct page_ext *iter = page_ext;
+	unsigned long i, val;
+
+	if (unlikely(!page_ext))
+		return;
+	for (i = 0; i < (1UL << order); i++) {
+		val = READ_ONCE(iter->flags);
+		do {
+			if (unlikely((val & PEC_MASK) != old)) {
+				pec_violation(nth_page(page, i), page, order,
+					      iter, old, val & PEC_MASK, new);
+				break;
+			}
+		} while (!try_cmpxchg(&iter->flags, &val,
+				      (val & ~PEC_MASK) | new));
+		iter = page_ext_next(iter);
+	}
+	page_ext_put(page_ext);
+}
+
+/**
+ * __page_ext_consistency_alloc() - Check and record an allocation.
+ * @page: The first page of the block.
+ * @order: The order of the block.
+ *
+ * Called through page_ext_consistency_alloc() when the checker is enabled.
+ */
+void __page_ext_consistency_alloc(struct page *page, unsigned int order)
+{
+	this_cpu_add(pec_alloc_checks, 1UL << order);
+	pec_transition(page, order, PEC_FREE, PEC_ALLOCATED);
+}
+
+/**
+ * __page_ext_consistency_free() - Check and record a free.
+ * @page: The first page of the block.
+ * @order: The order of the block.
+ *
+ * Called through page_ext_consistency_free() when the checker is enabled.
+ */
+void __page_ext_consistency_free(struct page *page, unsigned int order)
+{
+	this_cpu_add(pec_free_checks, 1UL << order);
+	pec_transition(page, order, PEC_ALLOCATED, PEC_FREE);
+}
+
+/*
+ * Record the current state of every page of a zone: buddy blocks FREE,
+ * everything else (reserved, memblock and early allocations) ALLOCATED.
+ * Runs on the boot CPU with interrupts off and nothing else running, so the
+ * snapshot is exact; the zone lock is taken anyway to honour the rules.
+ */
+static void __init pec_init_zone(struct zone *zone, unsigned long *nr_free,
+				 unsigned long *nr_allocated)
+{
+	unsigned long pfn = zone->zone_start_pfn;
+	unsigned long end = zone_end_pfn(zone);
+	unsigned long flags, nr;
+	struct page *page;
+
+	spin_lock_irqsave(&zone->lock, flags);
+	while (pfn < end) {
+		page = pfn_to_online_page(pfn);
+		if (!page) {
+			pfn = ALIGN(pfn + 1, pageblock_nr_pages);
+			continue;
+		}
+		if (page_zone(page) != zone) {
+			pfn++;
+			continue;
+		}
+		if (PageBuddy(page)) {
+			nr = 1UL << buddy_order(page);
+			pec_set_block(page, nr, PEC_FREE);
+			*nr_free += nr;
+		} else {
+			nr = 1;
+			pec_set_block(page, nr, page_is_guard(page) ?
+				      PEC_FREE : PEC_ALLOCATED);
+			*nr_allocated += nr;
+		}
+		pfn += nr;
+	}
+	spin_unlock_irqrestore(&zone->lock, flags);
+}
+
+/*
+ * A new memory block's page_ext is zeroed, which is not a valid record.
+ * Record its pages ALLOCATED before online_pages() hands them to buddy:
+ * that goes through the free hook and makes them FREE.  Runs after
+ * page_ext's own notifier has allocated the entries (lower priority).
+ * Offlining needs nothing: the pages leave buddy isolated and FREE, and
+ * their page_ext is freed with the section.
+ */
+static int pec_memory_callback(struct notifier_block *self,
+			       unsigned long action, void *arg)
+{
+	struct memory_notify *mn = arg;
+	unsigned long pfn, end;
+
+	if (action != MEM_GOING_ONLINE)
+		return NOTIFY_OK;
+
+	end = mn->start_pfn + mn->nr_pages;
+	for (pfn = mn->start_pfn; pfn < end; pfn += pageblock_nr_pages)
+		pec_set_block(pfn_to_page(pfn),
+			      min(end - pfn, pageblock_nr_pages), PEC_ALLOCATED);
+	return NOTIFY_OK;
+}
+
+static bool __init page_ext_consistency_need(void)
+{
+	return pec_mode != PEC_MODE_OFF;
+}
+
+static void __init page_ext_consistency_init(void)
+{
+	unsigned long nr_free = 0, nr_allocated = 0;
+	struct zone *zone;
+
+	if (pec_mode == PEC_MODE_OFF)
+		return;
+
+	/*
+	 * Only the boot CPU is up and interrupts are off: draining its pcp
+	 * lists leaves every free page PageBuddy, and nothing can allocate
+	 * or free until the key is on.
+	 */
+	WARN_ON_ONCE(num_online_cpus() > 1);
+	drain_local_pages(NULL);
+	for_each_populated_zone(zone)
+		pec_init_zone(zone, &nr_free, &nr_allocated);
+
+	hotplug_memory_notifier(pec_memory_callback, DEFAULT_CALLBACK_PRI - 1);
+	static_branch_disable(&page_ext_consistency_disabled);
+	pr_info("page_ext_consistency: enabled, mode:%s, %lu pages recorded (%lu free, %lu allocated)\n",
+		pec_mode_name[pec_mode], nr_free + nr_allocated, nr_free,
+		nr_allocated);
+}
+
+struct page_ext_operations page_ext_consistency_ops = {
+	.need = page_ext_consistency_need,
+	.init = page_ext_consistency_init,
+	.need_shared_flags = true,
+};
+
+#ifdef CONFIG_DEBUG_FS
+static unsigned long pec_sum(unsigned long __percpu *counter)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += *per_cpu_ptr(counter, cpu);
+	return sum;
+}
+
+/* Count the records of all populated zones: a snapshot, not a check. */
+static void pec_count_records(unsigned long *nr_free, unsigned long *nr_allocated,
+			      unsigned long *nr_invalid)
+{
+	struct page_ext *page_ext;
+	unsigned long pfn;
+	struct zone *zone;
+	struct page *page;
+
+	for_each_populated_zone(zone) {
+		for (pfn = zone->zone_start_pfn; pfn < zone_end_pfn(zone); pfn++) {
+			if (!(pfn & (pageblock_nr_pages - 1)))
+				cond_resched();
+			page = pfn_to_online_page(pfn);
+			if (!page || page_zone(page) != zone)
+				continue;
+			page_ext = page_ext_get(page);
+			if (!page_ext)
+				continue;
+			switch (pec_record_get(page_ext)) {
+			case PEC_FREE:
+				(*nr_free)++;
+				break;
+			case PEC_ALLOCATED:
+				(*nr_allocated)++;
+				break;
+			default:
+				(*nr_invalid)++;
+			}
+			page_ext_put(page_ext);
+		}
+	}
+}
+
+static int stats_show(struct seq_file *m, void *v)
+{
+	unsigned long nr_free = 0, nr_allocated = 0, nr_invalid = 0, total = 0;
+	unsigned long count;
+	int i;
+
+	pec_count_records(&nr_free, &nr_allocated, &nr_invalid);
+	seq_printf(m, "mode: %s\n", pec_mode_name[pec_mode]);
+	seq_printf(m, "alloc_checks: %lu\n", pec_sum(&pec_alloc_checks));
+	seq_printf(m, "free_checks: %lu\n", pec_sum(&pec_free_checks));
+	seq_printf(m, "pages_allocated: %lu\n", nr_allocated);
+	seq_printf(m, "pages_free: %lu\n", nr_free);
+	seq_printf(m, "records_invalid: %lu\n", nr_invalid);
+	for (i = 0; i < NR_PEC_CLASSES; i++)
+		total += atomic_long_read(&pec_violations[i]);
+	seq_printf(m, "violations: %lu\n", total);
+	for (i = 0; i < NR_PEC_CLASSES; i++) {
+		count = atomic_long_read(&pec_violations[i]);
+		seq_printf(m, "%s: %lu\n", pec_class_key[i], count);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(stats);
+
+static int __init pec_debugfs_init(void)
+{
+	struct dentry *dir;
+
+	if (static_branch_likely(&page_ext_consistency_disabled))
+		return 0;
+
+	dir = debugfs_create_dir("page_ext_consistency", NULL);
+	debugfs_create_file("stats", 0400, dir, NULL, &stats_fops);
+	return 0;
+}
+late_initcall(pec_debugfs_init);
+#endif /* CONFIG_DEBUG_FS */
+
+#ifdef CONFIG_PAGE_EXT_CONSISTENCY_KUNIT_TEST
+#include "page_ext_consistency_test.c"
+#endif
