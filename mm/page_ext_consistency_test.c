@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the page allocator consistency checker.
+ *
+ * Included from page_ext_consistency.c so that the tests reach the records
+ * and counters directly.  The tests work on real allocations and real
+ * records.  Violations are provoked only on pages the test owns: a record is
+ * corrupted, or a hook is called for a page in the wrong state, and the
+ * report is captured instead of acted upon (see pec_captured()).  The live
+ * allocator's free pages are never touched.
+ */
+
+#include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/random.h>
+
+/* How the tests corrupt a record they own. */
+enum pec_test_corruption {
+	FLIP_FREE_BIT,
+	FLIP_ALLOCATED_BIT,
+	FLIP_BOTH_BITS,
+};
+
+static struct pec_capture pec_test_capture;
+
+static unsigned long pec_test_violations(void)
+{
+	unsigned long total = 0;
+	int i;
+
+	for (i = 0; i < NR_PEC_CLASSES; i++)
+		total += atomic_long_read(&pec_violations[i]);
+	return total;
+}
+
+static unsigned long pec_test_record(struct page *page)
+{
+	struct page_ext *page_ext = page_ext_get(page);
+	unsigned long record;
+
+	if (!page_ext)
+		return ~0UL;
+	record = pec_record_get(page_ext);
+	page_ext_put(page_ext);
+	return record;
+}
+
+/* How many pages of the block at @page hold @pattern. */
+static unsigned long pec_test_count(struct page *page, unsigned long nr,
+				    unsigned long pattern)
+{
+	unsigned long i, count = 0;
+
+	for (i = 0; i < nr; i++)
+		count += pec_test_record(nth_page(page, i)) == pattern;
+	return count;
+}
+
+static void pec_test_corrupt(struct page *page, enum pec_test_corruption how)
+{
+	static const unsigned long flip[] = {
+		[FLIP_FREE_BIT]		= PEC_FREE,
+		[FLIP_ALLOCATED_BIT]	= PEC_ALLOCATED,
+		[FLIP_BOTH_BITS]	= PEC_MASK,
+	};
+	struct page_ext *page_ext = page_ext_get(page);
+
+	if (!page_ext)
+		return;
+	pec_record_set(page_ext, pec_record_get(page_ext) ^ flip[how]);
+	page_ext_put(page_ext);
+}
+
+/*
+ * Check that exactly one report of @class was raised for @page, with the
+ * first line a user would see, and that its counter moved by exactly one.
+ */
+static void pec_test_expect_report(struct kunit *test, enum pec_class class,
+				   unsigned long before, struct page *page,
+				   unsigned int order, const char *expected,
+				   const char *found)
+{
+	char line[sizeof(pec_test_capture.line)];
+
+	snprintf(line, sizeof(line),
+		 "BUG: page_ext_consistency: %s pfn:%#lx order:%u expected:%s found:%s",
+		 pec_class_name[class], page_to_pfn(page), order, expected,
+		 found);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 1U);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.class, class);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.pfn, page_to_pfn(page));
+	KUNIT_EXPECT_STREQ(test, pec_test_capture.line, line);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&pec_violations[class]),
+			before + 1);
+}
+
+static const unsigned int pec_test_orders[] = { 0, 1, 3, MAX_PAGE_ORDER };
+
+static void pec_test_order_desc(const unsigned int *order, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "order %u", *order);
+}
+
+KUNIT_ARRAY_PARAM(pec_test_order, pec_test_orders, pec_test_order_desc);
+
+/*
+ * Allocate and free a block and check every page's record on the way, and
+ * that this CPU's counters moved by exactly the block size.  Interrupts are
+ * off so that nothing else allocates or frees on this CPU meanwhile.
+ */
+static void test_alloc_free(struct kunit *test)
+{
+	const unsigned int order = *(const unsigned int *)test->param_value;
+	unsigned long nr = 1UL << order, violations = pec_test_violations();
+	unsigned long alloc0, free0, alloc1 = 0, free1 = 0, alloc2 = 0, free2 = 0;
+	unsigned long allocated = 0, freed = 0;
+	unsigned long flags;
+	struct page *page;
+
+	local_irq_save(flags);
+	alloc0 = __this_cpu_read(pec_alloc_checks);
+	free0 = __this_cpu_read(pec_free_checks);
+	page = alloc_pages(GFP_ATOMIC | __GFP_NOWARN, order);
+	if (page) {
+		alloc1 = __this_cpu_read(pec_alloc_checks);
+		free1 = __this_cpu_read(pec_free_checks);
+		allocated = pec_test_count(page, nr, PEC_ALLOCATED);
+		__free_pages(page, order);
+		alloc2 = __this_cpu_read(pec_alloc_checks);
+		free2 = __this_cpu_read(pec_free_checks);
+		/*
+		 * With interrupts off the block stays on this CPU's pcp list
+		 * or in buddy: no other CPU can have allocated it yet.
+		 */
+		freed = pec_test_count(page, nr, PEC_FREE);
+	}
+	local_irq_restore(flags);
+
+	if (!page)
+		kunit_skip(test, "no free block of order %u", order);
+
+	KUNIT_EXPECT_EQ(test, allocated, nr);
+	KUNIT_EXPECT_EQ(test, freed, nr);
+	KUNIT_EXPECT_EQ(test, alloc1 - alloc0, nr);
+	KUNIT_EXPECT_EQ(test, free1 - free0, 0UL);
+	KUNIT_EXPECT_EQ(test, alloc2 - alloc1, 0UL);
+	KUNIT_EXPECT_EQ(test, free2 - free1, nr);
+	KUNIT_EXPECT_EQ(test, pec_test_violations(), violations);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 0U);
+}
+
+/*
+ * split_page() turns an order-3 block into eight order-0 pages without a
+ * hook: the records were set for every page at allocation, so each page can
+ * be freed on its own.
+ */
+static void test_split_page(struct kunit *test)
+{
+	const unsigned int order = 3;
+	unsigned long nr = 1UL << order, violations = pec_test_violations();
+	unsigned long free0, free1, freed, i;
+	unsigned long flags;
+	struct page *page;
+
+	page = alloc_pages(GFP_KERNEL, order);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	split_page(page, order);
+	KUNIT_EXPECT_EQ(test, pec_test_count(page, nr, PEC_ALLOCATED), nr);
+
+	local_irq_save(flags);
+	free0 = __this_cpu_read(pec_free_checks);
+	for (i = 0; i < nr; i++)
+		__free_page(nth_page(page, i));
+	free1 = __this_cpu_read(pec_free_checks);
+	freed = pec_test_count(page, nr, PEC_FREE);
+	local_irq_restore(flags);
+
+	KUNIT_EXPECT_EQ(test, free1 - free0, nr);
+	KUNIT_EXPECT_EQ(test, freed, nr);
+	KUNIT_EXPECT_EQ(test, pec_test_violations(), violations);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 0U);
+}
+
+/*
+ * The allocator hands out a page that is already allocated, which is what a
+ * corrupted free list does: the allocation hook runs for a page we own.
+ */
+static void test_double_alloc(struct kunit *test)
+{
+	unsigned long before = atomic_long_read(&pec_violations[PEC_DOUBLE_ALLOC]);
+	struct page *page = alloc_page(GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	page_ext_consistency_alloc(page, 0);
+	pec_test_expect_report(test, PEC_DOUBLE_ALLOC, before, page, 0,
+			       "free", "allocated");
+	KUNIT_EXPECT_EQ(test, pec_test_record(page), PEC_ALLOCATED);
+
+	__free_page(page);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 1U);
+}
+
+/*
+ * A page freed twice: the first free is the hook alone (the page stays
+ * ours), the second the real one, which must be reported.  The record is
+ * resynced to FREE, so buddy gets a consistent page.
+ */
+static void test_bad_free(struct kunit *test)
+{
+	unsigned long before = atomic_long_read(&pec_violations[PEC_BAD_FREE]);
+	struct page *page = alloc_page(GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	page_ext_consistency_free(page, 0);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 0U);
+	KUNIT_EXPECT_EQ(test, pec_test_record(page), PEC_FREE);
+
+	__free_page(page);
+	pec_test_expect_report(test, PEC_BAD_FREE, before, page, 0,
+			       "allocated", "free");
+}
+
+/* Corrupt the record of an allocated page and free it. */
+static void pec_test_corrupt_then_free(struct kunit *test,
+				       enum pec_test_corruption how,
+				       enum pec_class class, const char *found)
+{
+	unsigned long before = atomic_long_read(&pec_violations[class]);
+	struct page *page = alloc_page(GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	pec_test_corrupt(page, how);
+	__free_page(page);
+	pec_test_expect_report(test, class, before, page, 0, "allocated",
+			       found);
+}
+
+/* One bit flips: FREE joins ALLOCATED, an invalid pattern. */
+static void test_corrupt_free_bit(struct kunit *test)
+{
+	pec_test_corrupt_then_free(test, FLIP_FREE_BIT, PEC_CORRUPT_RECORD,
+				   "invalid(both)");
+}
+
+/* The other bit flips: neither bit is left, an invalid pattern. */
+static void test_corrupt_allocated_bit(struct kunit *test)
+{
+	pec_test_corrupt_then_free(test, FLIP_ALLOCATED_BIT, PEC_CORRUPT_RECORD,
+				   "invalid(none)");
+}
+
+/*
+ * Both bits flip: the record holds the other valid pattern.  That cannot be
+ * told from a real bad free by looking at the record, and need not be: the
+ * next transition contradicts it and reports it.
+ */
+static void test_corrupt_both_bits(struct kunit *test)
+{
+	pec_test_corrupt_then_free(test, FLIP_BOTH_BITS, PEC_BAD_FREE, "free");
+}
+
+/*
+ * Corruption met by an allocation: the page (ours) is put into the FREE
+ * state through the free hook alone, one bit flips, and the allocation hook
+ * must report the corrupt record and resync it to ALLOCATED.
+ */
+static void test_corrupt_at_alloc(struct kunit *test)
+{
+	unsigned long before = atomic_long_read(&pec_violations[PEC_CORRUPT_RECORD]);
+	struct page *page = alloc_page(GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	page_ext_consistency_free(page, 0);
+	pec_test_corrupt(page, FLIP_ALLOCATED_BIT);
+	page_ext_consistency_alloc(page, 0);
+	pec_test_expect_report(test, PEC_CORRUPT_RECORD, before, page, 0,
+			       "free", "invalid(both)");
+	KUNIT_EXPECT_EQ(test, pec_test_record(page), PEC_ALLOCATED);
+
+	__free_page(page);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 1U);
+}
+
+/*
+ * A corrupted record inside a high-order block is reported for that page,
+ * with the block's order, and only for that page.
+ */
+static void test_corrupt_tail_page(struct kunit *test)
+{
+	unsigned long before = atomic_long_read(&pec_violations[PEC_CORRUPT_RECORD]);
+	const unsigned int order = 3;
+	struct page *page = alloc_pages(GFP_KERNEL, order);
+	struct page *tail;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	tail = nth_page(page, 5);
+	pec_test_corrupt(tail, FLIP_ALLOCATED_BIT);
+	__free_pages(page, order);
+	pec_test_expect_report(test, PEC_CORRUPT_RECORD, before, tail, order,
+			       "allocated", "invalid(none)");
+}
+
+struct pec_test_thread {
+	struct task_struct *task;
+	unsigned long rounds;
+};
+
+/* Allocate and free blocks of mixed orders, holding a few at a time. */
+static int pec_test_churn(void *arg)
+{
+	struct pec_test_thread *t = arg;
+	struct page *held[16] = {};
+	unsigned int order[16];
+	int i;
+
+	while (!kthread_should_stop()) {
+		i = get_random_u32_below(ARRAY_SIZE(held));
+		if (held[i]) {
+			__free_pages(held[i], order[i]);
+			held[i] = NULL;
+		} else {
+			order[i] = get_random_u32_below(4);
+			held[i] = alloc_pages(GFP_KERNEL | __GFP_NOWARN,
+					      order[i]);
+		}
+		t->rounds++;
+		cond_resched();
+	}
+	for (i = 0; i < ARRAY_SIZE(held); i++)
+		if (held[i])
+			__free_pages(held[i], order[i]);
+	return 0;
+}
+
+/*
+ * One thread per online CPU (at least two) allocating and freeing at the
+ * same time must never raise a report.
+ */
+static void test_concurrent_churn(struct kunit *test)
+{
+	unsigned long violations = pec_test_violations();
+	unsigned int nr_threads = max(2U, num_online_cpus());
+	struct pec_test_thread *threads;
+	unsigned int i, cpu;
+
+	threads = kunit_kcalloc(test, nr_threads, sizeof(*threads), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, threads);
+
+	cpu = cpumask_first(cpu_online_mask);
+	for (i = 0; i < nr_threads; i++) {
+		threads[i].task = kthread_create(pec_test_churn, &threads[i],
+						 "pec_churn/%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(threads[i].task));
+		kthread_bind(threads[i].task, cpu);
+		cpu = cpumask_next(cpu, cpu_online_mask);
+		if (cpu >= nr_cpu_ids)
+			cpu = cpumask_first(cpu_online_mask);
+	}
+	for (i = 0; i < nr_threads; i++)
+		wake_up_process(threads[i].task);
+	msleep(2000);
+	for (i = 0; i < nr_threads; i++) {
+		kthread_stop(threads[i].task);
+		KUNIT_EXPECT_GT(test, threads[i].rounds, 0UL);
+	}
+
+	KUNIT_EXPECT_EQ(test, pec_test_violations(), violations);
+}
+
+static int pec_test_init(struct kunit *test)
+{
+	if (static_branch_likely(&page_ext_consistency_disabled))
+		kunit_skip(test, "Test requires: page_ext_consistency=on");
+
+	memset(&pec_test_capture, 0, sizeof(pec_test_capture));
+	pec_test_capture.task = current;
+	WRITE_ONCE(pec_capture, &pec_test_capture);
+	return 0;
+}
+
+static void pec_test_exit(struct kunit *test)
+{
+	WRITE_ONCE(pec_capture, NULL);
+}
+
+static struct kunit_case page_ext_consistency_test_cases[] = {
+	KUNIT_CASE_PARAM(test_alloc_free, pec_test_order_gen_params),
+	KUNIT_CASE(test_split_page),
+	KUNIT_CASE(test_double_alloc),
+	KUNIT_CASE(test_bad_free),
+	KUNIT_CASE(test_corrupt_free_bit),
+	KUNIT_CASE(test_corrupt_allocated_bit),
+	KUNIT_CASE(test_corrupt_both_bits),
+	KUNIT_CASE(test_corrupt_at_alloc),
+	KUNIT_CASE(test_corrupt_tail_page),
+	KUNIT_CASE_SLOW(test_concurrent_churn),
+	{}
+};
+
+static struct kunit_suite page_ext_consistency_test_suite = {
+	.name = "page_ext_consistency",
+	.init = pec_test_init,
+	.exit = pec_test_exit,
+	.test_cases = page_ext_consistency_test_cases,
+};
+
+kunit_test_suite(page_ext_consistency_test_suite);
