@@ -30,8 +30,14 @@
  *    post_alloc_hook() before use or before __free_pages(), and
  *    compaction_free() through free_pages_prepare().
  *  - alloc_contig_range(), CMA and gigantic hugetlb pages: the free pages are
- *    isolated FREE and handed out through split_map_pages() ->
- *    post_alloc_hook(); free_contig_range() frees them page by page.
+ *    isolated FREE and handed out through split_free_pages() ->
+ *    post_alloc_hook(), or, for __GFP_COMP, as one block above
+ *    MAX_PAGE_ORDER through prep_new_page(); free_contig_range() frees them
+ *    page by page or as that one block.
+ *  - page_owner shares the page_ext flags word and updates it with
+ *    non-atomic bitops.  The hooks therefore run before set_page_owner() and
+ *    reset_page_owner(): page_owner only ever writes back a record that this
+ *    CPU's transition has already installed.
  *  - free page reporting and memory offlining: __isolate_free_page() and
  *    __putback_isolated_page() / __offline_isolated_pages() move FREE pages
  *    and never hand them to anybody; offlining then frees the page_ext.
@@ -64,6 +70,10 @@
 #include <linux/jump_label.h>
 #include <linux/kernel.h>
 #include <linux/memory.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/sched/clock.h>
+#include <linux/workqueue.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/page_ext.h>
@@ -72,12 +82,15 @@
 #include <linux/ratelimit.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 
 #include "internal.h"
 
 #define PEC_FREE	BIT(PAGE_EXT_CONSISTENCY_FREE)
 #define PEC_ALLOCATED	BIT(PAGE_EXT_CONSISTENCY_ALLOCATED)
 #define PEC_MASK	(PEC_FREE | PEC_ALLOCATED)
+/* Not a pattern: what the scrub expects of a page outside buddy. */
+#define PEC_VALID	(~0UL)
 
 enum pec_mode {
 	PEC_MODE_OFF,
@@ -95,20 +108,16 @@ enum pec_class {
 	PEC_DOUBLE_ALLOC,
 	PEC_BAD_FREE,
 	PEC_CORRUPT_RECORD,
+	PEC_BUDDY_ALLOCATED,
 	NR_PEC_CLASSES,
 };
 
-/* Report names (the first line of a report) and stats keys. */
+/* Names in the first line of a report. */
 static const char * const pec_class_name[NR_PEC_CLASSES] = {
 	[PEC_DOUBLE_ALLOC]	= "double-alloc",
 	[PEC_BAD_FREE]		= "bad-free",
 	[PEC_CORRUPT_RECORD]	= "corrupt-record",
-};
-
-static const char * const pec_class_key[NR_PEC_CLASSES] = {
-	[PEC_DOUBLE_ALLOC]	= "double_alloc",
-	[PEC_BAD_FREE]		= "bad_free",
-	[PEC_CORRUPT_RECORD]	= "corrupt_record",
+	[PEC_BUDDY_ALLOCATED]	= "buddy-allocated",
 };
 
 static enum pec_mode pec_mode __ro_after_init =
@@ -198,6 +207,8 @@ static const char *pec_pattern_name(unsigned long pattern)
 		return "free";
 	case PEC_ALLOCATED:
 		return "allocated";
+	case PEC_VALID:
+		return "free|allocated";
 	case 0:
 		return "invalid(none)";
 	default:
@@ -242,28 +253,24 @@ static void pec_set_block(struct page *page, unsigned long nr_pages,
 }
 
 /*
- * A transition met a record it did not expect.  If the record holds the
- * other valid pattern the allocator contradicts itself (a double allocation
- * or a bad free); anything else means the record was corrupted.  In panic
- * mode this does not return; otherwise the record is resynced to the state
- * the allocator is moving the page to, so that one fault is reported once.
+ * Report a violation of @class on @page, found by @what ("allocation",
+ * "free" or "scrub") of the block at @block.  The first line is stable for
+ * log parsers; dump_page() follows, which also prints page_owner's stacks
+ * when page_owner is on.  In panic mode this does not return.  Otherwise the
+ * record is resynced to @resync so that one fault is reported once, and
+ * reports are rate-limited.
  */
-static void __cold pec_violation(struct page *page, struct page *block,
-				 unsigned int order, struct page_ext *page_ext,
-				 unsigned long expected, unsigned long found,
-				 unsigned long new)
+static void __cold pec_report(enum pec_class class, struct page *page,
+			      struct page *block, unsigned int order,
+			      struct page_ext *page_ext, unsigned long expected,
+			      unsigned long found, unsigned long resync,
+			      const char *what)
 {
 	static DEFINE_RATELIMIT_STATE(pec_ratelimit, 5 * HZ, 10);
 	unsigned long pfn = page_to_pfn(page);
-	enum pec_class class;
 	char line[128];
 
-	if (found == PEC_FREE || found == PEC_ALLOCATED)
-		class = new == PEC_ALLOCATED ? PEC_DOUBLE_ALLOC : PEC_BAD_FREE;
-	else
-		class = PEC_CORRUPT_RECORD;
 	atomic_long_inc(&pec_violations[class]);
-
 	snprintf(line, sizeof(line),
 		 "BUG: page_ext_consistency: %s pfn:%#lx order:%u expected:%s found:%s",
 		 pec_class_name[class], pfn, order, pec_pattern_name(expected),
@@ -275,9 +282,9 @@ static void __cold pec_violation(struct page *page, struct page *block,
 		goto resync;
 
 	pr_err("%s\n", line);
-	pr_err("page_ext_consistency: %s of block pfn:%#lx order:%u by %s (pid %d)\n",
-	       new == PEC_ALLOCATED ? "allocation" : "free",
-	       page_to_pfn(block), order, current->comm, task_pid_nr(current));
+	pr_err("page_ext_consistency: found by %s of block pfn:%#lx order:%u in task %s (pid %d)\n",
+	       what, page_to_pfn(block), order, current->comm,
+	       task_pid_nr(current));
 	dump_page(page, "page_ext_consistency");
 	if (pec_mode == PEC_MODE_PANIC)
 		panic("page_ext_consistency: %s pfn:%#lx\n",
@@ -287,7 +294,28 @@ static void __cold pec_violation(struct page *page, struct page *block,
 	     pec_class_name[class], pfn);
 	add_taint(TAINT_BAD_PAGE, LOCKDEP_STILL_OK);
 resync:
-	pec_record_set(page_ext, new);
+	pec_record_set(page_ext, resync);
+}
+
+/*
+ * A transition met a record it did not expect.  If the record holds the
+ * other valid pattern the allocator contradicts itself (a double allocation
+ * or a bad free); anything else means the record was corrupted.  The record
+ * is resynced to the state the allocator is moving the page to.
+ */
+static void __cold pec_violation(struct page *page, struct page *block,
+				 unsigned int order, struct page_ext *page_ext,
+				 unsigned long expected, unsigned long found,
+				 unsigned long new)
+{
+	enum pec_class class;
+
+	if (found == PEC_FREE || found == PEC_ALLOCATED)
+		class = new == PEC_ALLOCATED ? PEC_DOUBLE_ALLOC : PEC_BAD_FREE;
+	else
+		class = PEC_CORRUPT_RECORD;
+	pec_report(class, page, block, order, page_ext, expected, found, new,
+		   new == PEC_ALLOCATED ? "allocation" : "free");
 }
 
 /*
@@ -296,29 +324,40 @@ resync:
  * the old pattern and installs the new one in a single atomic step, so a
  * corrupted record is seen before it is overwritten and two CPUs racing for
  * the same page (what a corrupted free list produces) cannot both succeed.
+ *
+ * page_ext entries are contiguous only within a memory section, and
+ * alloc_contig_range() hands out blocks above MAX_PAGE_ORDER (gigantic
+ * hugetlb pages), so the entries are looked up once per MAX_ORDER_NR_PAGES:
+ * once per block on every normal allocation and free.
  */
 static __always_inline void pec_transition(struct page *page, unsigned int order,
 					   unsigned long old, unsigned long new)
 {
-	struct page_ext *page_ext = page_ext_get(page);
-	struct page_ext *iter = page_ext;
-	unsigned long i, val;
+	unsigned long nr = 1UL << order, done, i, val;
+	struct page_ext *page_ext, *iter;
+	struct page *chunk;
 
-	if (unlikely(!page_ext))
-		return;
-	for (i = 0; i < (1UL << order); i++) {
-		val = READ_ONCE(iter->flags);
-		do {
-			if (unlikely((val & PEC_MASK) != old)) {
-				pec_violation(nth_page(page, i), page, order,
-					      iter, old, val & PEC_MASK, new);
-				break;
-			}
-		} while (!try_cmpxchg(&iter->flags, &val,
-				      (val & ~PEC_MASK) | new));
-		iter = page_ext_next(iter);
+	for (done = 0; done < nr; done += MAX_ORDER_NR_PAGES) {
+		chunk = nth_page(page, done);
+		page_ext = page_ext_get(chunk);
+		if (unlikely(!page_ext))
+			continue;
+		iter = page_ext;
+		for (i = 0; i < min(nr - done, MAX_ORDER_NR_PAGES); i++) {
+			val = READ_ONCE(iter->flags);
+			do {
+				if (unlikely((val & PEC_MASK) != old)) {
+					pec_violation(nth_page(chunk, i), page,
+						      order, iter, old,
+						      val & PEC_MASK, new);
+					break;
+				}
+			} while (!try_cmpxchg(&iter->flags, &val,
+					      (val & ~PEC_MASK) | new));
+			iter = page_ext_next(iter);
+		}
+		page_ext_put(page_ext);
 	}
-	page_ext_put(page_ext);
 }
 
 /**
@@ -447,7 +486,189 @@ struct page_ext_operations page_ext_consistency_ops = {
 	.need_shared_flags = true,
 };
 
+/*
+ * The scrub checks every record of every populated zone, so that corruption
+ * of a page that will not be allocated or freed for a long time is found
+ * too.  Under the zone lock PageBuddy is stable, and a page only becomes
+ * PageBuddy after its free hook made it FREE (pages leave buddy under the
+ * lock and meet the alloc hook after it), so every page of a buddy block
+ * must be FREE.  Any other page may be either (pcp lists, isolated pages),
+ * but must hold a valid pattern.
+ *
+ * The zone lock is held for PEC_SCRUB_CHUNK pages at a time.  That is a
+ * multiple of MAX_ORDER_NR_PAGES, so no buddy block straddles two chunks,
+ * and small enough to keep each hold far below a millisecond.
+ */
+#define PEC_SCRUB_CHUNK		(4 * MAX_ORDER_NR_PAGES)
+
+static DEFINE_MUTEX(pec_scrub_lock);
+static unsigned long pec_scrub_runs;
+static unsigned long pec_scrub_pages;
+static u64 pec_scrub_last_ns;
+static u64 pec_scrub_max_hold_ns;
+
+/* Check the records of one buddy block, or of one page outside buddy. */
+static unsigned long pec_scrub_page(struct page *page, struct page_ext *page_ext)
+{
+	unsigned long nr, i, found;
+	unsigned int order;
+
+	if (!PageBuddy(page)) {
+		found = pec_record_get(page_ext);
+		if (unlikely(found != PEC_FREE && found != PEC_ALLOCATED))
+			pec_report(PEC_CORRUPT_RECORD, page, page, 0, page_ext,
+				   PEC_VALID, found, page_count(page) ?
+				   PEC_ALLOCATED : PEC_FREE, "scrub");
+		return 1;
+	}
+
+	order = buddy_order(page);
+	nr = 1UL << order;
+	for (i = 0; i < nr; i++) {
+		found = pec_record_get(page_ext);
+		if (unlikely(found != PEC_FREE))
+			pec_report(found == PEC_ALLOCATED ? PEC_BUDDY_ALLOCATED :
+				   PEC_CORRUPT_RECORD, nth_page(page, i), page,
+				   order, page_ext, PEC_FREE, found, PEC_FREE,
+				   "scrub");
+		page_ext = page_ext_next(page_ext);
+	}
+	return nr;
+}
+
+/* Scrub [@pfn, @end) of @zone; called with the zone lock held. */
+static unsigned long pec_scrub_range(struct zone *zone, unsigned long pfn,
+				     unsigned long end)
+{
+	struct page_ext *page_ext;
+	unsigned long checked = 0, nr;
+	struct page *page;
+
+	while (pfn < end) {
+		page = pfn_to_online_page(pfn);
+		if (!page) {
+			pfn = ALIGN(pfn + 1, pageblock_nr_pages);
+			continue;
+		}
+		nr = 1;
+		page_ext = page_zone(page) == zone ? page_ext_get(page) : NULL;
+		if (page_ext) {
+			nr = pec_scrub_page(page, page_ext);
+			page_ext_put(page_ext);
+			checked += nr;
+		}
+		pfn += nr;
+	}
+	return checked;
+}
+
+/**
+ * page_ext_consistency_scrub() - Verify every page's record.
+ *
+ * Walks all populated zones in chunks under the zone lock and reports every
+ * record that is invalid, and every page of a buddy block that is not
+ * recorded FREE, through the same path and action as the allocator hooks.
+ *
+ * Context: Process context, may sleep.
+ * Return: the number of pages checked, or -ENODEV if the checker is off.
+ */
+long page_ext_consistency_scrub(void)
+{
+	unsigned long pfn, next, end, flags, checked = 0;
+	u64 start, t0, hold, max_hold = 0;
+	struct zone *zone;
+
+	if (static_branch_likely(&page_ext_consistency_disabled))
+		return -ENODEV;
+
+	mutex_lock(&pec_scrub_lock);
+	start = local_clock();
+	for_each_populated_zone(zone) {
+		end = zone_end_pfn(zone);
+		for (pfn = zone->zone_start_pfn; pfn < end; pfn = next) {
+			next = min(ALIGN(pfn + 1, PEC_SCRUB_CHUNK), end);
+			spin_lock_irqsave(&zone->lock, flags);
+			t0 = local_clock();
+			checked += pec_scrub_range(zone, pfn, next);
+			hold = local_clock() - t0;
+			spin_unlock_irqrestore(&zone->lock, flags);
+			max_hold = max(max_hold, hold);
+			cond_resched();
+		}
+	}
+	pec_scrub_runs++;
+	pec_scrub_pages = checked;
+	pec_scrub_last_ns = local_clock() - start;
+	pec_scrub_max_hold_ns = max(pec_scrub_max_hold_ns, max_hold);
+	mutex_unlock(&pec_scrub_lock);
+	return checked;
+}
+
+/*
+ * Periodic scrub: page_ext_consistency.scrub_interval=<seconds> on the
+ * command line or in /sys/module/page_ext_consistency/parameters/, 0 = off.
+ */
+static unsigned int pec_scrub_interval;
+static bool pec_scrub_ready;
+static void pec_scrub_workfn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(pec_scrub_work, pec_scrub_workfn);
+
+static void pec_scrub_schedule(void)
+{
+	if (!READ_ONCE(pec_scrub_ready))
+		return;
+	if (pec_scrub_interval)
+		mod_delayed_work(system_unbound_wq, &pec_scrub_work,
+				 (unsigned long)pec_scrub_interval * HZ);
+	else
+		cancel_delayed_work(&pec_scrub_work);
+}
+
+static void pec_scrub_workfn(struct work_struct *work)
+{
+	page_ext_consistency_scrub();
+	pec_scrub_schedule();
+}
+
+static int pec_scrub_interval_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int secs;
+	int ret;
+
+	ret = kstrtouint(val, 0, &secs);
+	if (ret)
+		return ret;
+	WRITE_ONCE(pec_scrub_interval, secs);
+	pec_scrub_schedule();
+	return 0;
+}
+
+static const struct kernel_param_ops pec_scrub_interval_ops = {
+	.set = pec_scrub_interval_set,
+	.get = param_get_uint,
+};
+module_param_cb(scrub_interval, &pec_scrub_interval_ops, &pec_scrub_interval,
+		0600);
+MODULE_PARM_DESC(scrub_interval, "seconds between full scrubs, 0 = no periodic scrub");
+
+static int __init pec_scrub_init(void)
+{
+	if (static_branch_likely(&page_ext_consistency_disabled))
+		return 0;
+	WRITE_ONCE(pec_scrub_ready, true);
+	pec_scrub_schedule();
+	return 0;
+}
+late_initcall(pec_scrub_init);
+
 #ifdef CONFIG_DEBUG_FS
+static const char * const pec_class_key[NR_PEC_CLASSES] = {
+	[PEC_DOUBLE_ALLOC]	= "double_alloc",
+	[PEC_BAD_FREE]		= "bad_free",
+	[PEC_CORRUPT_RECORD]	= "corrupt_record",
+	[PEC_BUDDY_ALLOCATED]	= "buddy_allocated",
+};
+
 static unsigned long pec_sum(unsigned long __percpu *counter)
 {
 	unsigned long sum = 0;
@@ -512,9 +733,105 @@ static int stats_show(struct seq_file *m, void *v)
 		count = atomic_long_read(&pec_violations[i]);
 		seq_printf(m, "%s: %lu\n", pec_class_key[i], count);
 	}
+	mutex_lock(&pec_scrub_lock);
+	seq_printf(m, "scrub_runs: %lu\n", pec_scrub_runs);
+	seq_printf(m, "scrub_pages_checked: %lu\n", pec_scrub_pages);
+	seq_printf(m, "scrub_last_duration_us: %llu\n",
+		   div_u64(pec_scrub_last_ns, NSEC_PER_USEC));
+	seq_printf(m, "scrub_max_lock_hold_us: %llu\n",
+		   div_u64(pec_scrub_max_hold_ns, NSEC_PER_USEC));
+	mutex_unlock(&pec_scrub_lock);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);
+
+/* Writing "1" runs a full scrub; anything else is rejected. */
+static ssize_t scrub_write(struct file *file, const char __user *ubuf,
+			   size_t count, loff_t *ppos)
+{
+	bool run;
+	long ret;
+
+	ret = kstrtobool_from_user(ubuf, count, &run);
+	if (ret)
+		return ret;
+	if (!run)
+		return -EINVAL;
+	ret = page_ext_consistency_scrub();
+	return ret < 0 ? ret : count;
+}
+
+static const struct file_operations scrub_fops = {
+	.write = scrub_write,
+	.llseek = noop_llseek,
+};
+
+#ifdef CONFIG_PAGE_EXT_CONSISTENCY_INJECT
+/*
+ * Fault injection, for testing only: "<pfn> <how>" changes the record of
+ * one page, and nothing else, so that detection can be shown end to end.
+ */
+static const struct {
+	const char *name;
+	unsigned long flip, set;
+} pec_inject_ops[] = {
+	{ "flip-free",		PEC_FREE,	0 },
+	{ "flip-allocated",	PEC_ALLOCATED,	0 },
+	{ "flip-both",		PEC_MASK,	0 },
+	{ "set-free",		0,		PEC_FREE },
+	{ "set-allocated",	0,		PEC_ALLOCATED },
+	{ "set-none",		0,		0 },
+	{ "set-both",		0,		PEC_MASK },
+};
+
+static ssize_t inject_write(struct file *file, const char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	struct page_ext *page_ext;
+	char buf[64], *how, *pos;
+	unsigned long pfn, record;
+	struct page *page;
+	int i;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	pos = strim(buf);
+	how = strsep(&pos, " \t");
+	if (!pos || kstrtoul(how, 0, &pfn))
+		return -EINVAL;
+	how = strim(pos);
+	for (i = 0; i < ARRAY_SIZE(pec_inject_ops); i++)
+		if (!strcmp(how, pec_inject_ops[i].name))
+			break;
+	if (i == ARRAY_SIZE(pec_inject_ops))
+		return -EINVAL;
+
+	page = pfn_to_online_page(pfn);
+	if (!page)
+		return -EINVAL;
+	page_ext = page_ext_get(page);
+	if (!page_ext)
+		return -EINVAL;
+	record = pec_record_get(page_ext);
+	if (pec_inject_ops[i].flip)
+		record ^= pec_inject_ops[i].flip;
+	else
+		record = pec_inject_ops[i].set;
+	pec_record_set(page_ext, record);
+	page_ext_put(page_ext);
+	pr_warn("page_ext_consistency: injected %s into pfn:%#lx, record now %s\n",
+		how, pfn, pec_pattern_name(record));
+	return count;
+}
+
+static const struct file_operations inject_fops = {
+	.write = inject_write,
+	.llseek = noop_llseek,
+};
+#endif /* CONFIG_PAGE_EXT_CONSISTENCY_INJECT */
 
 static int __init pec_debugfs_init(void)
 {
@@ -525,6 +842,10 @@ static int __init pec_debugfs_init(void)
 
 	dir = debugfs_create_dir("page_ext_consistency", NULL);
 	debugfs_create_file("stats", 0400, dir, NULL, &stats_fops);
+	debugfs_create_file("scrub", 0200, dir, NULL, &scrub_fops);
+#ifdef CONFIG_PAGE_EXT_CONSISTENCY_INJECT
+	debugfs_create_file("inject", 0200, dir, NULL, &inject_fops);
+#endif
 	return 0;
 }
 late_initcall(pec_debugfs_init);

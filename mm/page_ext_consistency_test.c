@@ -182,6 +182,40 @@ static void test_split_page(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 0U);
 }
 
+#ifdef CONFIG_CONTIG_ALLOC
+static const unsigned int pec_test_contig_orders[] = {
+	MAX_PAGE_ORDER + 1,
+#ifdef CONFIG_SPARSEMEM
+	PFN_SECTION_SHIFT + 1,
+#endif
+};
+
+KUNIT_ARRAY_PARAM(pec_test_contig_order, pec_test_contig_orders,
+		  pec_test_order_desc);
+
+/*
+ * alloc_contig_pages() with __GFP_COMP hands out one block above
+ * MAX_PAGE_ORDER, the way gigantic hugetlb pages are allocated; the larger
+ * one spans two memory sections and so two separate page_ext tables.
+ */
+static void test_alloc_contig(struct kunit *test)
+{
+	const unsigned int order = *(const unsigned int *)test->param_value;
+	unsigned long nr = 1UL << order, violations = pec_test_violations();
+	struct page *page;
+
+	page = alloc_contig_pages(nr, GFP_KERNEL | __GFP_COMP | __GFP_NOWARN,
+				  numa_mem_id(), NULL);
+	if (!page)
+		kunit_skip(test, "no free contiguous range of order %u", order);
+	KUNIT_EXPECT_EQ(test, pec_test_count(page, nr, PEC_ALLOCATED), nr);
+	free_contig_range(page_to_pfn(page), nr);
+
+	KUNIT_EXPECT_EQ(test, pec_test_violations(), violations);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 0U);
+}
+#endif
+
 /*
  * The allocator hands out a page that is already allocated, which is what a
  * corrupted free list does: the allocation hook runs for a page we own.
@@ -301,6 +335,36 @@ static void test_corrupt_tail_page(struct kunit *test)
 			       "allocated", "invalid(none)");
 }
 
+/* A scrub of a healthy system checks pages and finds nothing. */
+static void test_scrub_clean(struct kunit *test)
+{
+	unsigned long violations = pec_test_violations();
+
+	KUNIT_EXPECT_GT(test, page_ext_consistency_scrub(), 0L);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 0U);
+	KUNIT_EXPECT_EQ(test, pec_test_violations(), violations);
+}
+
+/*
+ * The scrub finds a corrupted record of a page that is not being allocated
+ * or freed, and resyncs it to ALLOCATED because the page is in use.
+ */
+static void test_scrub_finds_corruption(struct kunit *test)
+{
+	unsigned long before = atomic_long_read(&pec_violations[PEC_CORRUPT_RECORD]);
+	struct page *page = alloc_page(GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	pec_test_corrupt(page, FLIP_ALLOCATED_BIT);
+	KUNIT_EXPECT_GT(test, page_ext_consistency_scrub(), 0L);
+	pec_test_expect_report(test, PEC_CORRUPT_RECORD, before, page, 0,
+			       "free|allocated", "invalid(none)");
+	KUNIT_EXPECT_EQ(test, pec_test_record(page), PEC_ALLOCATED);
+
+	__free_page(page);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 1U);
+}
+
 struct pec_test_thread {
 	struct task_struct *task;
 	unsigned long rounds;
@@ -387,6 +451,9 @@ static void pec_test_exit(struct kunit *test)
 static struct kunit_case page_ext_consistency_test_cases[] = {
 	KUNIT_CASE_PARAM(test_alloc_free, pec_test_order_gen_params),
 	KUNIT_CASE(test_split_page),
+#ifdef CONFIG_CONTIG_ALLOC
+	KUNIT_CASE_PARAM(test_alloc_contig, pec_test_contig_order_gen_params),
+#endif
 	KUNIT_CASE(test_double_alloc),
 	KUNIT_CASE(test_bad_free),
 	KUNIT_CASE(test_corrupt_free_bit),
@@ -394,6 +461,8 @@ static struct kunit_case page_ext_consistency_test_cases[] = {
 	KUNIT_CASE(test_corrupt_both_bits),
 	KUNIT_CASE(test_corrupt_at_alloc),
 	KUNIT_CASE(test_corrupt_tail_page),
+	KUNIT_CASE(test_scrub_clean),
+	KUNIT_CASE(test_scrub_finds_corruption),
 	KUNIT_CASE_SLOW(test_concurrent_churn),
 	{}
 };

@@ -8,6 +8,7 @@
 #ifndef __LINUX_PAGE_EXT_CONSISTENCY_H
 #define __LINUX_PAGE_EXT_CONSISTENCY_H
 
+#include <linux/errno.h>
 #include <linux/types.h>
 
 struct page;
@@ -20,6 +21,7 @@ extern struct page_ext_operations page_ext_consistency_ops;
 
 void __page_ext_consistency_alloc(struct page *page, unsigned int order);
 void __page_ext_consistency_free(struct page *page, unsigned int order);
+long page_ext_consistency_scrub(void);
 
 /**
  * page_ext_consistency_alloc() - Record that a block leaves the allocator.
@@ -56,6 +58,11 @@ static inline void page_ext_consistency_free(struct page *page,
 }
 
 #else
+
+static inline long page_ext_consistency_scrub(void)
+{
+	return -ENODEV;
+}
 
 static inline void page_ext_consistency_alloc(struct page *page,
 					      unsigned int order)
