@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0
+# Workbench for the page_ext consistency checker. 'make help' lists targets.
+#
+# Variables passed through to the scripts:
+#   KSRC=/path/to/linux  use your own kernel git tree (baseline KBASE, default HEAD)
+#   KBASE=ref            baseline the overlay applies to
+#   KVM=1                boot with KVM instead of TCG
+#   W=1                  kernel build with extra warnings
+#   JOBS=N               parallel build jobs (default: nproc)
+#   T="group ..."        make check: run only these test groups
+#   FORCE=1              make apply: overwrite edits made in the tree
+
+export KSRC KBASE KVM W JOBS T FORCE APPEND JOB TIMEOUT
+
+S := scripts
+
+.PHONY: help deps tree apply build initramfs run check sync-back series bench clean distclean
+
+help:
+	@echo "page_ext consistency checker workbench"
+	@echo ""
+	@echo "  make run        build, boot under QEMU with the checker on, print stats and a verdict"
+	@echo "  make check      all tests (checkpatch, QEMU boots, KUnit); ends with 'N passed, N failed, N skipped'"
+	@echo "  make deps       install host packages (Debian 12; no-op when present)"
+	@echo "  make tree       unpack linux-source-6.12 into build/linux (git, tag pec-base)"
+	@echo "  make apply      apply the overlay (new files + *.patch) to the kernel tree"
+	@echo "  make build      apply + configure + build bzImage into build/obj/x86_64 (ccache)"
+	@echo "  make initramfs  build build/initramfs.cpio.gz (busybox, scripts/guest)"
+	@echo "  make sync-back  copy edits made in the kernel tree back into the overlay"
+	@echo "  make series     export the upstream patch series (not implemented yet)"
+	@echo "  make bench      run the benchmarks (not implemented yet)"
+	@echo "  make clean      remove build outputs (keeps the kernel tree and ccache)"
+	@echo "  make distclean  remove build/ entirely (kernel tree, objects, logs)"
+	@echo ""
+	@echo "  Variables: KSRC=<your tree> KBASE=<ref> KVM=1 W=1 JOBS=N T=\"<groups>\" FORCE=1"
+
+deps:
+	@$(S)/deps.sh
+
+tree:
+	@$(S)/tree.sh
+
+apply: tree
+	@$(S)/apply.sh
+
+build:
+	@$(S)/build.sh
+
+initramfs:
+	@$(S)/initramfs.sh
+
+run:
+	@$(S)/run.sh
+
+check:
+	@$(S)/check.sh
+
+sync-back:
+	@$(S)/sync-back.sh
+
+series bench:
+	@echo "make $@: not implemented yet" >&2; exit 1
+
+clean:
+	rm -rf build/obj build/logs build/initramfs build/initramfs.cpio.gz build/initramfs.cpio.gz.stamp
+
+distclean:
+	rm -rf build

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build build/initramfs.cpio.gz: busybox-static, scripts/guest/init as /init,
+# scripts/guest/*.c as static /bin/<name>, scripts/guest/jobs/* as /jobs/*.
+# Rebuilt only when one of those inputs changed.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+GUEST=$REPO/scripts/guest
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+[[ -x $BUSYBOX ]] && "$BUSYBOX" --list 2>/dev/null | grep -qx sh ||
+	die "$BUSYBOX is not a static busybox; run 'make deps' (busybox-static)"
+[[ -f $GUEST/init ]] || die "missing $GUEST/init"
+
+inputs() {
+	printf '%s\n' "$BUSYBOX" "$0" "$GUEST/init"
+	find "$GUEST" -maxdepth 1 -name '*.c' | sort
+	[[ -d $GUEST/jobs ]] && find "$GUEST/jobs" -maxdepth 1 -type f | sort
+}
+stamp=$INITRAMFS.stamp
+sum=$(inputs | while IFS= read -r f; do printf '%s ' "${f#"$REPO"/}"; sha1sum <"$f"; done | sha1sum | cut -c1-40)
+if [[ -f $INITRAMFS && -f $stamp && $(cat "$stamp") == "$sum" ]]; then
+	msg "initramfs up to date: $INITRAMFS"
+	exit 0
+fi
+
+msg "building initramfs..."
+root=$BUILD_DIR/initramfs
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,jobs,etc,root,usr/bin,usr/sbin}
+cp "$BUSYBOX" "$root/bin/busybox"
+for applet in $("$BUSYBOX" --list); do
+	[[ -e $root/bin/$applet ]] || ln -s busybox "$root/bin/$applet"
+done
+install -m 0755 "$GUEST/init" "$root/init"
+mknod -m 0600 "$root/dev/console" c 5 1 2>/dev/null ||
+	warn "cannot mknod /dev/console (not root?); early console output may be lost"
+mknod -m 0666 "$root/dev/null" c 1 3 2>/dev/null || true
+
+shopt -s nullglob
+for src in "$GUEST"/*.c; do
+	name=$(basename "$src" .c)
+	info "cc $name"
+	gcc -static -O2 -Wall -o "$root/bin/$name" "$src" ||
+		die "cannot compile guest program ${src#"$REPO"/} (needs libc6-dev for static libc)"
+done
+for job in "$GUEST"/jobs/*; do
+	[[ -f $job ]] && install -m 0755 "$job" "$root/jobs/$(basename "$job")"
+done
+
+(cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio -o -H newc -0 --quiet -R 0:0) |
+	gzip -9n >"$INITRAMFS.tmp"
+mv "$INITRAMFS.tmp" "$INITRAMFS"
+printf '%s\n' "$sum" >"$stamp"
+msg "initramfs: $INITRAMFS ($(du -h "$INITRAMFS" | cut -f1), jobs: $(ls "$root/jobs" | tr '\n' ' '))"

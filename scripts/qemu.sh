@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot the built kernel + initramfs under QEMU (2 CPUs, 2 NUMA nodes, memory
+# hotplug slots) and run one guest job. Exit 0 iff the serial log has
+# "PEC-JOB-END <job> rc=0".
+#
+#   JOB=name        guest job (pec.job=name), default workload
+#   APPEND="..."    extra kernel command line
+#   LOG=path        serial log (default build/logs/<job>.log)
+#   TIMEOUT=secs    hard limit (default 300)
+#   KVM=1           use KVM instead of TCG
+#   QUIET=1         do not echo the serial console, only write the log
+#   QEMU_EXTRA=".." extra QEMU arguments
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+JOB=${JOB:-workload}
+TIMEOUT=${TIMEOUT:-300}
+LOG=${LOG:-$LOG_DIR/$JOB.log}
+KERNEL=${KERNEL:-$BZIMAGE}
+[[ -f $KERNEL ]] || die "no kernel at $KERNEL; run 'make build'"
+[[ -f $INITRAMFS ]] || die "no initramfs at $INITRAMFS; run 'make initramfs'"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing; run 'make deps'"
+
+if [[ ${KVM:-0} == 1 ]]; then
+	[[ -w /dev/kvm ]] || die "KVM=1 but /dev/kvm is not usable; drop KVM=1 to use TCG"
+	accel=(-enable-kvm -cpu host)
+	mode=kvm
+else
+	accel=(-accel tcg -cpu max)
+	mode=tcg
+fi
+
+cmdline="console=ttyS0 panic=-1 pec.job=$JOB${APPEND:+ $APPEND}"
+# shellcheck disable=SC2054 # commas are QEMU syntax
+qemu=(qemu-system-x86_64 "${accel[@]}"
+	-smp 2
+	-m 1G,slots=4,maxmem=4G
+	-object memory-backend-ram,id=m0,size=512M
+	-numa node,nodeid=0,cpus=0,memdev=m0
+	-object memory-backend-ram,id=m1,size=512M
+	-numa node,nodeid=1,cpus=1,memdev=m1
+	-nographic -no-reboot -nodefaults -serial stdio
+	-kernel "$KERNEL" -initrd "$INITRAMFS" -append "$cmdline")
+# shellcheck disable=SC2206
+[[ -n ${QEMU_EXTRA:-} ]] && qemu+=($QEMU_EXTRA)
+
+mkdir -p "$(dirname "$LOG")"
+msg "booting job '$JOB' ($mode, timeout ${TIMEOUT}s): $cmdline"
+start=$SECONDS
+set +e
+if [[ ${QUIET:-0} == 1 ]]; then
+	timeout -k 10 "$TIMEOUT" "${qemu[@]}" </dev/null 2>&1 | tr -d '\r' >"$LOG"
+else
+	timeout -k 10 "$TIMEOUT" "${qemu[@]}" </dev/null 2>&1 | tr -d '\r' | tee "$LOG"
+fi
+rc=${PIPESTATUS[0]}
+set -e
+elapsed=$((SECONDS - start))
+
+end=$(grep -a -m1 "^PEC-JOB-END $JOB rc=" "$LOG" || true)
+if [[ $rc == 124 || $rc == 137 ]]; then
+	msg "TIMEOUT after ${TIMEOUT}s (job '$JOB'${end:+, $end}); log: $LOG"
+	exit 124
+elif [[ -z $end ]]; then
+	msg "job '$JOB' did not finish (qemu exit $rc, ${elapsed}s; $(grep -a -m1 -E 'Kernel panic|BUG:' "$LOG" || echo 'no panic line')); log: $LOG"
+	exit 1
+elif [[ $end != *" rc=0" ]]; then
+	msg "job failed: $end (${elapsed}s); log: $LOG"
+	exit 1
+fi
+msg "job ok: $end (${elapsed}s); log: $LOG"
