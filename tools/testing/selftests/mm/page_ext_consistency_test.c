@@ -150,7 +150,7 @@ FIXTURE_SETUP(pec)
 	if (geteuid())
 		SKIP(return, "needs root");
 	if (access(PEC_STATS, R_OK))
-		SKIP(return, "%s missing: needs CONFIG_PAGE_EXT_CONSISTENCY, debugfs and page_ext_consistency=on|warn",
+		SKIP(return, "%s missing: boot with page_ext_consistency=on",
 		     PEC_STATS);
 	self->violations = pec_stat("violations");
 }
@@ -170,13 +170,15 @@ static bool expect_panic(void)
 	return env && !strcmp(env, "1");
 }
 
-#define INJECTION_PRECONDITIONS()					\
-	do {								\
-		if (access(PEC_INJECT, W_OK))				\
-			SKIP(return, "needs CONFIG_PAGE_EXT_CONSISTENCY_INJECT"); \
-		if (!pec_mode_is("warn") && !expect_panic())		\
-			SKIP(return, "needs page_ext_consistency=warn (or PEC_EXPECT_PANIC=1)"); \
-	} while (0)
+/* Why an injection case cannot run here, or NULL. */
+static const char *injection_unavailable(void)
+{
+	if (access(PEC_INJECT, W_OK))
+		return "needs CONFIG_PAGE_EXT_CONSISTENCY_INJECT";
+	if (!pec_mode_is("warn") && !expect_panic())
+		return "needs page_ext_consistency=warn (or PEC_EXPECT_PANIC=1)";
+	return NULL;
+}
 
 #define SURVIVED()							\
 	do {								\
@@ -189,7 +191,7 @@ static void anon_sizes(void)
 {
 	static const size_t sizes[] = { 4096, 64 * 1024, MiB, 16 * MiB };
 
-	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
 		char *p = map_anon(sizes[i]);
 
 		if (p)
@@ -331,7 +333,8 @@ TEST_F(pec, inject_bad_free)
 	unsigned long pfn;
 	char *p;
 
-	INJECTION_PRECONDITIONS();
+	if (injection_unavailable())
+		SKIP(return, "%s", injection_unavailable());
 	p = map_anon(page_size);
 	ASSERT_NE(NULL, p);
 	pfn = pfn_of(p);
@@ -354,7 +357,8 @@ TEST_F(pec, inject_corrupt_record)
 	unsigned long pfn;
 	char *p;
 
-	INJECTION_PRECONDITIONS();
+	if (injection_unavailable())
+		SKIP(return, "%s", injection_unavailable());
 	p = map_anon(page_size);
 	ASSERT_NE(NULL, p);
 	pfn = pfn_of(p);
@@ -380,7 +384,8 @@ TEST_F(pec, inject_double_alloc)
 	unsigned long pfn;
 	char *p, *q;
 
-	INJECTION_PRECONDITIONS();
+	if (injection_unavailable())
+		SKIP(return, "%s", injection_unavailable());
 	pin_to_this_cpu();
 	p = map_anon(page_size);
 	ASSERT_NE(NULL, p);
@@ -417,7 +422,8 @@ TEST_F(pec, inject_scrub_held_page)
 	unsigned long pfn;
 	char *p;
 
-	INJECTION_PRECONDITIONS();
+	if (injection_unavailable())
+		SKIP(return, "%s", injection_unavailable());
 	p = map_anon(page_size);
 	ASSERT_NE(NULL, p);
 	pfn = pfn_of(p);
@@ -468,7 +474,8 @@ TEST_F(pec, inject_scrub_buddy_page)
 	long buddy = pec_stat("buddy_allocated"), dbl = pec_stat("double_alloc");
 	unsigned long pfn;
 
-	INJECTION_PRECONDITIONS();
+	if (injection_unavailable())
+		SKIP(return, "%s", injection_unavailable());
 	pfn = find_buddy_pfn();
 	if (!pfn)
 		SKIP(return, "no buddy page found in /proc/kpageflags");
@@ -503,8 +510,6 @@ static int accepted_writes(const char *path, const char * const *vals,
 	return accepted;
 }
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
 /* Malformed writes to every writable file fail with EINVAL and change nothing. */
 TEST_F(pec, bad_input)
 {
@@ -520,10 +525,10 @@ TEST_F(pec, bad_input)
 
 	if (!access(PEC_INJECT, W_OK))
 		EXPECT_EQ(0, accepted_writes(PEC_INJECT, bad_inject,
-					     ARRAY_LEN(bad_inject)));
-	EXPECT_EQ(0, accepted_writes(PEC_SCRUB, bad_scrub, ARRAY_LEN(bad_scrub)));
+					     ARRAY_SIZE(bad_inject)));
+	EXPECT_EQ(0, accepted_writes(PEC_SCRUB, bad_scrub, ARRAY_SIZE(bad_scrub)));
 	EXPECT_EQ(0, accepted_writes(PEC_INTERVAL, bad_interval,
-				     ARRAY_LEN(bad_interval)));
+				     ARRAY_SIZE(bad_interval)));
 
 	EXPECT_EQ(pec_stat("scrub_runs"), runs);
 	EXPECT_EQ(pec_stat("records_invalid"), invalid);
