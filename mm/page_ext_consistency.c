@@ -495,11 +495,11 @@ struct page_ext_operations page_ext_consistency_ops = {
  * must be FREE.  Any other page may be either (pcp lists, isolated pages),
  * but must hold a valid pattern.
  *
- * The zone lock is held for PEC_SCRUB_CHUNK pages at a time.  That is a
- * multiple of MAX_ORDER_NR_PAGES, so no buddy block straddles two chunks,
- * and small enough to keep each hold far below a millisecond.
+ * The zone lock is held for PEC_SCRUB_CHUNK pages at a time: one
+ * MAX_PAGE_ORDER block, so no buddy block straddles two chunks and each hold
+ * stays in the tens of microseconds on real hardware.
  */
-#define PEC_SCRUB_CHUNK		(4 * MAX_ORDER_NR_PAGES)
+#define PEC_SCRUB_CHUNK		MAX_ORDER_NR_PAGES
 
 static DEFINE_MUTEX(pec_scrub_lock);
 static unsigned long pec_scrub_runs;
