@@ -12,8 +12,12 @@ BUSYBOX=${BUSYBOX:-/bin/busybox}
 	die "$BUSYBOX is not a static busybox; run 'make deps' (busybox-static)"
 [[ -f $GUEST/init ]] || die "missing $GUEST/init"
 
+# The kselftest, from the kernel tree with the overlay applied.
+SELFTEST=$KSRC/tools/testing/selftests/mm/page_ext_consistency_test.c
+
 inputs() {
-	printf '%s\n' "$BUSYBOX" "$0" "$GUEST/init"
+	printf '%s\n' "$BUSYBOX" "$0" "$GUEST/init" "$GUEST/lib.sh"
+	[[ -f $SELFTEST ]] && printf '%s\n' "$SELFTEST" "$KSRC/tools/testing/selftests/kselftest_harness.h"
 	find "$GUEST" -maxdepth 1 -name '*.c' | sort
 	[[ -d $GUEST/jobs ]] && find "$GUEST/jobs" -maxdepth 1 -type f | sort
 }
@@ -33,6 +37,7 @@ for applet in $("$BUSYBOX" --list); do
 	[[ -e $root/bin/$applet ]] || ln -s busybox "$root/bin/$applet"
 done
 install -m 0755 "$GUEST/init" "$root/init"
+install -D -m 0644 "$GUEST/lib.sh" "$root/lib/pec.sh"
 mknod -m 0600 "$root/dev/console" c 5 1 2>/dev/null ||
 	warn "cannot mknod /dev/console (not root?); early console output may be lost"
 mknod -m 0666 "$root/dev/null" c 1 3 2>/dev/null || true
@@ -44,6 +49,13 @@ for src in "$GUEST"/*.c; do
 	gcc -static -O2 -Wall -o "$root/bin/$name" "$src" ||
 		die "cannot compile guest program ${src#"$REPO"/} (needs libc6-dev for static libc)"
 done
+if [[ -f $SELFTEST ]]; then
+	info "cc page_ext_consistency_test (kselftest)"
+	gcc -static -O2 -Wall -o "$root/bin/page_ext_consistency_test" "$SELFTEST" ||
+		die "cannot compile the kselftest ${SELFTEST#"$KSRC"/}"
+else
+	warn "no kselftest in $KSRC (run 'make apply'); jobs that need it will fail"
+fi
 for job in "$GUEST"/jobs/*; do
 	[[ -f $job ]] && install -m 0755 "$job" "$root/jobs/$(basename "$job")"
 done

@@ -10,12 +10,15 @@
 #   TIMEOUT=secs    hard limit (default 300)
 #   KVM=1           use KVM instead of TCG
 #   QUIET=1         do not echo the serial console, only write the log
+#   MEM_NODE_MB=N   memory per NUMA node in MiB (default 512)
+#   QMP=path        also serve QMP on this unix socket (for device_add)
 #   QEMU_EXTRA=".." extra QEMU arguments
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 JOB=${JOB:-workload}
 TIMEOUT=${TIMEOUT:-300}
+MEM_NODE_MB=${MEM_NODE_MB:-512}
 LOG=${LOG:-$LOG_DIR/$JOB.log}
 KERNEL=${KERNEL:-$BZIMAGE}
 [[ -f $KERNEL ]] || die "no kernel at $KERNEL; run 'make build'"
@@ -35,13 +38,14 @@ cmdline="console=ttyS0 panic=-1 pec.job=$JOB${APPEND:+ $APPEND}"
 # shellcheck disable=SC2054 # commas are QEMU syntax
 qemu=(qemu-system-x86_64 "${accel[@]}"
 	-smp 2
-	-m 1G,slots=4,maxmem=4G
-	-object memory-backend-ram,id=m0,size=512M
+	-m $((2 * MEM_NODE_MB))M,slots=4,maxmem=8G
+	-object memory-backend-ram,id=m0,size=${MEM_NODE_MB}M
 	-numa node,nodeid=0,cpus=0,memdev=m0
-	-object memory-backend-ram,id=m1,size=512M
+	-object memory-backend-ram,id=m1,size=${MEM_NODE_MB}M
 	-numa node,nodeid=1,cpus=1,memdev=m1
 	-nographic -no-reboot -nodefaults -serial stdio
 	-kernel "$KERNEL" -initrd "$INITRAMFS" -append "$cmdline")
+[[ -n ${QMP:-} ]] && qemu+=(-qmp "unix:$QMP,server=on,wait=off")
 # shellcheck disable=SC2206
 [[ -n ${QEMU_EXTRA:-} ]] && qemu+=($QEMU_EXTRA)
 
@@ -50,7 +54,7 @@ msg "booting job '$JOB' ($mode, timeout ${TIMEOUT}s): $cmdline"
 start=$SECONDS
 set +e
 if [[ ${QUIET:-0} == 1 ]]; then
-	timeout -k 10 "$TIMEOUT" "${qemu[@]}" </dev/null 2>&1 | tr -d '\r' >"$LOG"
+	timeout -k 10 "$TIMEOUT" "${qemu[@]}" </dev/null 2>&1 | stdbuf -oL tr -d '\r' >"$LOG"
 else
 	timeout -k 10 "$TIMEOUT" "${qemu[@]}" </dev/null 2>&1 | tr -d '\r' | tee "$LOG"
 fi
