@@ -27,7 +27,7 @@ help:
 	@echo "  make build      apply + configure + build bzImage into build/obj/x86_64 (ccache)"
 	@echo "  make initramfs  build build/initramfs.cpio.gz (busybox, scripts/guest)"
 	@echo "  make sync-back  copy edits made in the kernel tree back into the overlay"
-	@echo "  make series     export the upstream patch series (not implemented yet)"
+	@echo "  make series     export the upstream patch series to build/series/out (OUT=dir)"
 	@echo "  make bench      run the benchmarks (not implemented yet)"
 	@echo "  make clean      remove build outputs (keeps the kernel tree and ccache)"
 	@echo "  make distclean  remove build/ entirely (kernel tree, objects, logs)"
@@ -58,7 +58,10 @@ check:
 sync-back:
 	@$(S)/sync-back.sh
 
-series bench:
+series:
+	@$(S)/series.sh
+
+bench:
 	@echo "make $@: not implemented yet" >&2; exit 1
 
 clean:

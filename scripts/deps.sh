@@ -7,7 +7,8 @@ set -euo pipefail
 
 PKGS=(linux-source-6.12 qemu-system-x86 busybox-static ccache flex bison bc
       libelf-dev libssl-dev cpio xz-utils kmod python3 perl rsync gcc make
-      libc6-dev patch git python3-sphinx python3-sphinx-rtd-theme python3-yaml)
+      libc6-dev patch git python3-sphinx python3-sphinx-rtd-theme python3-yaml
+      python3-ply python3-git)
 
 missing=()
 for p in "${PKGS[@]}"; do
