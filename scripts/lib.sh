@@ -11,7 +11,8 @@ OVERLAY_ROOTS=(Documentation include mm tools)
 
 # Kernel tree: ours (build/linux, baseline tag pec-base) unless KSRC is set.
 # (KSRC pointing at build/linux, e.g. exported by a parent script, is ours too.)
-if [[ -n "${KSRC:-}" && "$(cd "$KSRC" 2>/dev/null && pwd -P)" != "$(cd "$BUILD_DIR" 2>/dev/null && pwd -P)/linux" ]]; then
+# realpath -m: build/linux need not exist yet (a fresh clone before make tree).
+if [[ -n "${KSRC:-}" && "$(realpath -m "$KSRC")" != "$(realpath -m "$BUILD_DIR/linux")" ]]; then
 	KSRC=$(cd "$KSRC" 2>/dev/null && pwd) || { echo "error: KSRC=$KSRC does not exist" >&2; exit 1; }
 	KBASE=${KBASE:-HEAD}
 	OWN_TREE=0
