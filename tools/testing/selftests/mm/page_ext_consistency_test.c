@@ -313,51 +313,48 @@ static int memory_blocks_cycle(void)
 	return cycled;
 }
 
-/* The record of a page we hold is made FREE; freeing it is a bad free. */
-TEST_F(pec, inject_bad_free)
+/*
+ * Inject @how into the record of a page we hold, then free it: exactly one
+ * report of @class (its stats key) follows, and the record is resynced, so a
+ * scrub finds nothing more.
+ */
+static void inject_then_free(struct __test_metadata *_metadata,
+			     long violations, const char *how,
+			     const char *class)
 {
-	long before = pec_stat("bad_free");
+	long before = pec_stat(class);
 	unsigned long pfn;
 	char *p;
 
-	if (injection_unavailable())
-		SKIP(return, "%s", injection_unavailable());
 	p = map_one_page();
 	ASSERT_NE(NULL, p);
 	pfn = pfn_of(p);
 	ASSERT_NE(0, pfn);
-	ASSERT_EQ(0, inject(pfn, "flip-both"));
+	ASSERT_EQ(0, inject(pfn, how));
 	munmap(p, page_size);
 	SURVIVED();
 
-	ASSERT_EQ(pec_stat("bad_free"), before + 1);
-	ASSERT_EQ(pec_stat("violations"), self->violations + 1);
-	/* Resynced: a scrub finds nothing more. */
+	ASSERT_EQ(pec_stat(class), before + 1);
+	ASSERT_EQ(pec_stat("violations"), violations + 1);
 	ASSERT_EQ(0, write_file(PEC_SCRUB, "1"));
-	ASSERT_EQ(pec_stat("violations"), self->violations + 1);
+	ASSERT_EQ(pec_stat("violations"), violations + 1);
+}
+
+/* The record of a page we hold is made FREE; freeing it is a bad free. */
+TEST_F(pec, inject_bad_free)
+{
+	if (injection_unavailable())
+		SKIP(return, "%s", injection_unavailable());
+	inject_then_free(_metadata, self->violations, "flip-both", "bad_free");
 }
 
 /* One bit of a held page's record flips; freeing it meets an invalid record. */
 TEST_F(pec, inject_corrupt_record)
 {
-	long before = pec_stat("corrupt_record");
-	unsigned long pfn;
-	char *p;
-
 	if (injection_unavailable())
 		SKIP(return, "%s", injection_unavailable());
-	p = map_one_page();
-	ASSERT_NE(NULL, p);
-	pfn = pfn_of(p);
-	ASSERT_NE(0, pfn);
-	ASSERT_EQ(0, inject(pfn, "flip-free"));
-	munmap(p, page_size);
-	SURVIVED();
-
-	ASSERT_EQ(pec_stat("corrupt_record"), before + 1);
-	ASSERT_EQ(pec_stat("violations"), self->violations + 1);
-	ASSERT_EQ(0, write_file(PEC_SCRUB, "1"));
-	ASSERT_EQ(pec_stat("violations"), self->violations + 1);
+	inject_then_free(_metadata, self->violations, "flip-free",
+			 "corrupt_record");
 }
 
 /*
