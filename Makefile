@@ -28,7 +28,8 @@ help:
 	@echo "  make initramfs  build build/initramfs.cpio.gz (busybox, scripts/guest)"
 	@echo "  make sync-back  copy edits made in the kernel tree back into the overlay"
 	@echo "  make series     export the upstream patch series to build/series/out (OUT=dir)"
-	@echo "  make bench      run the benchmarks (not implemented yet)"
+	@echo "  make bench      benchmarks: checker off/on/page_owner/not built, x86_64 (QEMU) and UML;"
+	@echo "                  table + build/bench/results.csv + ratios.png (ARCH=x86_64|um ROUNDS=N)"
 	@echo "  make clean      remove build outputs (keeps the kernel tree and ccache)"
 	@echo "  make distclean  remove build/ entirely (kernel tree, objects, logs)"
 	@echo ""
@@ -62,7 +63,7 @@ series:
 	@$(S)/series.sh
 
 bench:
-	@echo "make $@: not implemented yet" >&2; exit 1
+	@$(S)/bench.sh
 
 clean:
 	rm -rf build/obj build/logs build/initramfs build/initramfs.cpio.gz build/initramfs.cpio.gz.stamp

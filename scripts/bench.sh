@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make bench: build the benchmark kernels, boot them with the checker off,
+# on, with page_owner=on and with both, plus a kernel without the checker,
+# interleaved over several rounds, then print a table of medians and ratios,
+# write build/bench/results.csv and draw build/bench/ratios.png.
+#
+#   ARCH=x86_64|um   only this architecture (default: both; x86_64 boots under
+#                    QEMU, TCG unless KVM=1; um runs natively)
+#   ROUNDS=N         rounds (default 5); each round boots every configuration
+#                    once, in an order rotated by one each round
+#   BENCH_MS=N       time per in-kernel measurement in ms (default 200)
+#   FAULT_SECS=N     duration of the page-fault workload (default 3)
+#   UML_FAULT_SECS=N the same on UML (default 0: off, UML faults measure the
+#                    host's ptrace and scheduling, not the allocator)
+#   NO_BUILD=1       use the kernels already built
+#
+# Everything lives in build/bench/ (its own worktree of the kernel tree,
+# build/bench/linux, so that it never touches build/linux) and
+# build/obj/bench-*. The run's logs are in build/bench/runs/<run id>/.
+set -euo pipefail
+req_arch=${ARCH:-}
+unset ARCH
+. "$(dirname "$0")/lib.sh"
+
+ROUNDS=${ROUNDS:-5}
+BENCH_MS=${BENCH_MS:-200}
+FAULT_SECS=${FAULT_SECS:-3}
+# UML page faults are ptrace round trips between two host processes: their
+# time is host scheduling, not the allocator. Off unless asked for.
+UML_FAULT_SECS=${UML_FAULT_SECS:-0}
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS=$ROUNDS: expected a positive number"
+[[ $BENCH_MS =~ ^[1-9][0-9]*$ ]] || die "BENCH_MS=$BENCH_MS: expected a positive number of ms"
+[[ $FAULT_SECS =~ ^[0-9]+$ ]] || die "FAULT_SECS=$FAULT_SECS: expected a number of seconds"
+[[ $UML_FAULT_SECS =~ ^[0-9]+$ ]] || die "UML_FAULT_SECS=$UML_FAULT_SECS: expected a number of seconds"
+case ${req_arch:-all} in
+all) ARCHS=(x86_64 um) ;;
+x86_64 | x86) ARCHS=(x86_64) ;;
+um) ARCHS=(um) ;;
+*) die "ARCH=$req_arch: make bench supports x86_64 and um" ;;
+esac
+
+BB=$BUILD_DIR/bench             # results, fragments, initramfs, runs
+BT=$BB/linux                    # the benchmark's worktree of the kernel tree
+OBJ_BASE=$BUILD_DIR/obj/bench
+CONFIGS=(notbuilt off on page_owner on+page_owner)
+mkdir -p "$BB"
+exec 9>"$BB/.lock"
+flock -n 9 || die "another 'make bench' is running ($BB/.lock)"
+
+command_line="make bench${req_arch:+ ARCH=$req_arch}"
+[[ $ROUNDS != 5 ]] && command_line+=" ROUNDS=$ROUNDS"
+[[ $BENCH_MS != 200 ]] && command_line+=" BENCH_MS=$BENCH_MS"
+[[ $FAULT_SECS != 3 ]] && command_line+=" FAULT_SECS=$FAULT_SECS"
+[[ $UML_FAULT_SECS != 0 ]] && command_line+=" UML_FAULT_SECS=$UML_FAULT_SECS"
+[[ ${KVM:-0} == 1 ]] && command_line+=" KVM=1"
+run_id=$(date +%Y%m%d-%H%M%S)
+started=$(date -Iseconds)
+RUN=$BB/runs/$run_id
+start_all=$SECONDS
+
+# --- host dependencies -------------------------------------------------------
+"$REPO/scripts/deps.sh"
+# The chart needs matplotlib from Debian (python3-matplotlib), which is for
+# /usr/bin/python3; the python3 first in PATH may be another one.
+PY=
+pick_python() {
+	local p
+	for p in python3 /usr/bin/python3; do
+		command -v "$p" >/dev/null && "$p" -c 'import matplotlib' 2>/dev/null && { PY=$p; return 0; }
+	done
+	return 1
+}
+if ! pick_python; then
+	msg "installing python3-matplotlib (for the chart)"
+	sudo=()
+	((EUID == 0)) || sudo=(sudo)
+	if ! DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends python3-matplotlib >"$BB/apt.log" 2>&1; then
+		"${sudo[@]}" apt-get update -q >>"$BB/apt.log" 2>&1 || true
+		DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends python3-matplotlib >>"$BB/apt.log" 2>&1 || true
+	fi
+	pick_python || warn "python3-matplotlib could not be installed (see $BB/apt.log): no chart"
+fi
+plot=0
+[[ -n $PY ]] && plot=1
+PY=${PY:-python3}
+
+# --- kernel tree: a worktree with the overlay and the bench's Kconfig entry -----
+"$REPO/scripts/tree.sh" >/dev/null
+base=$(git -C "$KSRC" rev-parse --verify "$KBASE^{commit}")
+if [[ ! -e $BT/.git ]]; then
+	msg "creating the benchmark's kernel worktree $BT ($KBASE)"
+	git -C "$KSRC" worktree add -q --detach "$BT" "$base"
+elif [[ $(git -C "$BT" rev-parse HEAD) != "$base" ]]; then
+	git -C "$BT" checkout -q -f --detach "$base"
+	rm -rf "$BB/apply-state"
+fi
+# The worktree is "our tree" for the scripts when BUILD_DIR is build/bench.
+benv=(env BUILD_DIR="$BB" KSRC="$BT" KBASE="$base")
+"${benv[@]}" FORCE=1 "$REPO/scripts/apply.sh" | grep -v '^    ' || true
+python3 "$REPO/scripts/bench/inject-kconfig.py" "$BT"
+
+# --- kernels -------------------------------------------------------------------
+# pec: the workbench config (x86_64) or scripts/bench/um.config (UML) + the
+# benchmark (+ jump labels on x86_64); nopec: the same without the checker.
+fragment() { # arch kind -> path of the generated fragment
+	local arch=$1 kind=$2 src out=$BB/$1-$2.config
+	if [[ $arch == um ]]; then src=$REPO/scripts/bench/um.config; else src=$REPO/scripts/config/x86_64.config; fi
+	{
+		cat "$src"
+		printf '\n# make bench\nCONFIG_PAGE_EXT_CONSISTENCY_BENCH=y\n'
+		# Static keys patched into NOPs, as in distro kernels: "free when
+		# off" is a claim about them (tinyconfig turns them off; UML has none).
+		[[ $arch == um ]] || printf 'CONFIG_JUMP_LABEL=y\n'
+	} | if [[ $kind == nopec ]]; then
+		sed -E '/_BENCH=/!s/^(CONFIG_PAGE_EXT_CONSISTENCY[A-Z_]*)=y$/# \1 is not set/'
+	else
+		cat
+	fi >"$out.tmp"
+	if cmp -s "$out.tmp" "$out"; then rm "$out.tmp"; else mv "$out.tmp" "$out"; fi
+	printf '%s\n' "$out"
+}
+kernel_image() { # arch kind
+	if [[ $1 == um ]]; then echo "$OBJ_BASE-um-$2/linux"; else echo "$OBJ_BASE-x86_64-$2/arch/x86/boot/bzImage"; fi
+}
+build_kernel() { # arch kind
+	local arch=$1 kind=$2 obj=$OBJ_BASE-$1-$2 target=bzImage t=$SECONDS
+	[[ $arch == um ]] && target=linux
+	mkdir -p "$obj"
+	"${benv[@]}" OBJ="$obj" ARCH="$arch" CONFIG_FRAGMENT="$(fragment "$arch" "$kind")" \
+		"$REPO/scripts/config.sh" >"$obj/config.log" 2>&1 ||
+		{ cat "$obj/config.log" >&2; die "configuring the $arch $kind kernel failed"; }
+	msg "building the $arch $kind kernel (${obj#"$REPO"/}, nice -n 10, -j$JOBS)..."
+	if ! nice -n 10 make -C "$BT" O="$obj" ARCH="${arch/x86_64/x86}" -j"$JOBS" CC="ccache gcc" "$target" >"$obj/build.log" 2>&1; then
+		grep -E 'error|Error' "$obj/build.log" | head -20 >&2 || true
+		die "building the $arch $kind kernel failed; log: $obj/build.log"
+	fi
+	info "built in $((SECONDS - t)) s"
+}
+command -v ccache >/dev/null || die "ccache not installed; run 'make deps'"
+mkdir -p "$CCACHE_DIR"
+for arch in "${ARCHS[@]}"; do
+	for kind in pec nopec; do
+		if [[ ${NO_BUILD:-0} == 1 ]]; then
+			[[ -f $(kernel_image "$arch" "$kind") ]] || die "NO_BUILD=1 but $(kernel_image "$arch" "$kind") is missing"
+		else
+			build_kernel "$arch" "$kind"
+		fi
+	done
+done
+
+# --- initramfs: the guest's, and for UML the same with an init that powers off --
+"${benv[@]}" "$REPO/scripts/initramfs.sh" | grep -v '^    ' || true
+INITRD=$BB/initramfs.cpio.gz
+UML_INITRD=$BB/uml-initramfs.cpio.gz
+if [[ " ${ARCHS[*]} " == *" um "* ]]; then
+	d=$BB/uml-init.d
+	rm -rf "$d"
+	mkdir -p "$d"
+	install -m 0755 "$REPO/scripts/bench/uml-init" "$d/init"
+	# A second archive appended to the first: its /init replaces the guest's.
+	{ cat "$INITRD"; (cd "$d" && echo init | cpio -o -H newc --quiet -R 0:0 | gzip -9n); } >"$UML_INITRD"
+fi
+
+# --- boots ---------------------------------------------------------------------
+config_kind() { [[ $1 == notbuilt ]] && echo nopec || echo pec; }
+config_args() {
+	case $1 in
+	notbuilt) echo "" ;;
+	off) echo "page_ext_consistency=off" ;;
+	on) echo "page_ext_consistency=on" ;;
+	page_owner) echo "page_ext_consistency=off page_owner=on" ;;
+	on+page_owner) echo "page_ext_consistency=on page_owner=on" ;;
+	esac
+}
+accel=tcg
+[[ ${KVM:-0} == 1 ]] && accel=kvm
+mkdir -p "$RUN"
+ln -sfn "runs/$run_id" "$BB/latest"
+python3 - "$RUN/meta.json" <<PY
+import json, os, sys
+json.dump(dict(run_id='$run_id', started='$started', command='$command_line',
+               repo='$REPO', accel='$accel', rounds=$ROUNDS, bench_ms=$BENCH_MS,
+               fault_secs=$FAULT_SECS, scrub_runs=3,
+               repo_rev=os.popen('git -C $REPO describe --always --dirty 2>/dev/null').read().strip(),
+               host='%d CPUs, %s, load %s at start' % (os.cpu_count(),
+                    next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), '?'),
+                    open('/proc/loadavg').read().split()[0]),
+               notes='x86_64: QEMU $accel, 2 vCPUs, 2 NUMA nodes, 1 GiB, workbench config + JUMP_LABEL; '
+                     'UML: native, 1 CPU, mem=512M, FLATMEM, no jump labels (a static key is a load and a branch)'
+                     '%s' % ('' if $UML_FAULT_SECS else ', no page-fault workload (UML_FAULT_SECS=0)')),
+          open(sys.argv[1], 'w'), indent=1)
+PY
+
+boot() { # arch config round position [try]
+	local arch=$1 config=$2 round=$3 pos=$4 try=${5:-1} img args log rc=0 t=$SECONDS fsecs=$FAULT_SECS
+	img=$(kernel_image "$arch" "$(config_kind "$config")")
+	[[ $arch == um ]] && fsecs=$UML_FAULT_SECS
+	args="$(config_args "$config") pec_bench_ms=$BENCH_MS pec.fault_secs=$fsecs"
+	args=${args# }
+	log=$RUN/${arch}__${config}__r${round}__${pos}.log
+	if [[ $arch == um ]]; then
+		# UML: console on stdout, printk on stderr; it exits on poweroff.
+		# shellcheck disable=SC2086 # $args is a list of kernel parameters
+		timeout -k 5 "${BOOT_TIMEOUT:-300}" "$img" mem=512M initrd="$UML_INITRD" \
+			con=null con0=null,fd:1 $args pec.job=bench </dev/null >"$log" 2>&1 || rc=$?
+		# UML leaves its memory file in TMPDIR only while running; nothing to clean.
+	else
+		KERNEL=$img INITRAMFS=$INITRD JOB=bench LOG=$log QUIET=1 TIMEOUT=${BOOT_TIMEOUT:-300} \
+			APPEND="$args" "${benv[@]}" "$REPO/scripts/qemu.sh" >/dev/null 2>&1 || rc=$?
+	fi
+	if grep -aq '^PEC-JOB-END bench rc=0' "$log"; then
+		info "$(printf '%-6s %-14s round %d/%d: ok (%ds)' "$arch" "$config" "$round" "$ROUNDS" $((SECONDS - t)))"
+	else
+		info "$(printf '%-6s %-14s round %d/%d: FAILED (exit %d, %ds): %s' "$arch" "$config" "$round" "$ROUNDS" "$rc" $((SECONDS - t)) \
+			"$(grep -a -m1 -E 'PEC-ERROR|PEC-JOB-END|Kernel panic|BUG:' "$log" || echo 'no job end')")"
+		# A boot that died without a verdict (QEMU or UML killed or crashed)
+		# is retried once; the failed log is kept beside it.
+		if ((try == 1)) && ! grep -aqE 'PEC-JOB-END|PEC-ERROR|Kernel panic|BUG:' "$log"; then
+			mv "$log" "$log.failed"
+			boot "$arch" "$config" "$round" "$pos" 2
+		fi
+	fi
+}
+
+nboots=$((ROUNDS * ${#CONFIGS[@]} * ${#ARCHS[@]}))
+msg "run $run_id: $nboots boots (${ARCHS[*]}; ${CONFIGS[*]}; $ROUNDS rounds, rotated); logs in ${RUN#"$REPO"/}"
+for ((r = 1; r <= ROUNDS; r++)); do
+	for arch in "${ARCHS[@]}"; do
+		for ((i = 0; i < ${#CONFIGS[@]}; i++)); do
+			c=${CONFIGS[$(((i + r - 1) % ${#CONFIGS[@]}))]}
+			boot "$arch" "$c" "$r" "$((i + 1))"
+		done
+	done
+done
+
+# --- results ---------------------------------------------------------------------
+msg "results (run $run_id, $((SECONDS - start_all)) s in all)"
+echo
+noplot=()
+((plot)) || noplot=(--no-plot)
+"$PY" "$REPO/scripts/bench/analyze.py" "$RUN" "$BB" "${noplot[@]}"
+cp "$BB/results.csv" "$BB/table.txt" "$RUN/"
+[[ -f $BB/ratios.png ]] && ((plot)) && cp "$BB/ratios.png" "$RUN/"
+echo
+msg "csv: ${BB#"$REPO"/}/results.csv  chart: ${BB#"$REPO"/}/ratios.png  table: ${BB#"$REPO"/}/table.txt"
+((plot)) || die "no chart: python3-matplotlib is missing"
