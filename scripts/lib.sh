@@ -65,6 +65,23 @@ patch_target() { printf '%s\n' "${1%.patch}"; }
 # True when the overlay has no files at all (nothing written yet).
 overlay_empty() { [[ -z "$(overlay_files)" ]]; }
 
+# clean_worktree DIR REV: DIR as a clean, detached worktree of $KSRC at REV,
+# reusing it when it already is one (an interrupted git am is aborted).
+clean_worktree() {
+	local dir=$1 rev=$2
+	if [[ -e $dir/.git ]] && [[ "$(git -C "$dir" rev-parse --path-format=absolute --git-common-dir 2>/dev/null)" == "$(git -C "$KSRC" rev-parse --path-format=absolute --git-common-dir)" ]]; then
+		git -C "$dir" am --abort >/dev/null 2>&1 || true
+		git -C "$dir" checkout -q --detach "$rev" &&
+			git -C "$dir" reset -q --hard "$rev" &&
+			git -C "$dir" clean -q -fdx
+	else
+		rm -rf "$dir"
+		git -C "$KSRC" worktree prune
+		mkdir -p "$(dirname "$dir")"
+		git -C "$KSRC" worktree add -q --detach "$dir" "$rev"
+	fi
+}
+
 require_tree() {
 	git -C "$KSRC" rev-parse --verify -q "$KBASE^{commit}" >/dev/null ||
 		die "kernel tree $KSRC has no baseline '$KBASE' (run 'make tree', or set KSRC/KBASE)"

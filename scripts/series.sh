@@ -162,16 +162,7 @@ base_subject=$(git -C "$KSRC" log -1 --format=%s "$base_sha")
 BASE_LINE+=". The base-commit below is the local import of that tree, not an upstream commit."
 
 msg "preparing $WT at $KBASE (Linux $VERSION_STR)..."
-if [[ -e $WT/.git ]] && [[ "$(git -C "$WT" rev-parse --path-format=absolute --git-common-dir 2>/dev/null)" == "$(git -C "$KSRC" rev-parse --path-format=absolute --git-common-dir)" ]]; then
-	git -C "$WT" checkout -q --detach "$base_sha"
-	git -C "$WT" reset -q --hard "$base_sha"
-	git -C "$WT" clean -q -fdx
-else
-	rm -rf "$WT"
-	git -C "$KSRC" worktree prune
-	mkdir -p "$(dirname "$WT")"
-	git -C "$KSRC" worktree add -q --detach "$WT" "$base_sha"
-fi
+clean_worktree "$WT" "$base_sha"
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/pec-series.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT

@@ -7,19 +7,7 @@
 
 # series_prepare_tree DIR: a worktree of $KSRC at $KBASE in DIR, clean.
 series_prepare_tree() {
-	local dir=$1 base
-	base=$(git -C "$KSRC" rev-parse --verify "$KBASE^{commit}")
-	if [[ -e $dir/.git ]] && [[ "$(git -C "$dir" rev-parse --path-format=absolute --git-common-dir 2>/dev/null)" == "$(git -C "$KSRC" rev-parse --path-format=absolute --git-common-dir)" ]]; then
-		git -C "$dir" am --abort >/dev/null 2>&1 || true
-		git -C "$dir" checkout -q --detach "$base" &&
-			git -C "$dir" reset -q --hard "$base" &&
-			git -C "$dir" clean -q -fdx
-	else
-		rm -rf "$dir"
-		git -C "$KSRC" worktree prune
-		mkdir -p "$(dirname "$dir")"
-		git -C "$KSRC" worktree add -q --detach "$dir" "$base"
-	fi
+	clean_worktree "$1" "$(git -C "$KSRC" rev-parse --verify "$KBASE^{commit}")"
 }
 
 test_series_cover() {
