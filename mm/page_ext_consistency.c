@@ -72,7 +72,6 @@
 #include <linux/memory.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
-#include <linux/sched/clock.h>
 #include <linux/workqueue.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
@@ -82,6 +81,7 @@
 #include <linux/ratelimit.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 
 #include "internal.h"
@@ -582,15 +582,15 @@ long page_ext_consistency_scrub(void)
 		return -ENODEV;
 
 	mutex_lock(&pec_scrub_lock);
-	start = local_clock();
+	start = ktime_get_ns();
 	for_each_populated_zone(zone) {
 		end = zone_end_pfn(zone);
 		for (pfn = zone->zone_start_pfn; pfn < end; pfn = next) {
 			next = min(ALIGN(pfn + 1, PEC_SCRUB_CHUNK), end);
 			spin_lock_irqsave(&zone->lock, flags);
-			t0 = local_clock();
+			t0 = ktime_get_ns();
 			checked += pec_scrub_range(zone, pfn, next);
-			hold = local_clock() - t0;
+			hold = ktime_get_ns() - t0;
 			spin_unlock_irqrestore(&zone->lock, flags);
 			max_hold = max(max_hold, hold);
 			cond_resched();
@@ -598,7 +598,7 @@ long page_ext_consistency_scrub(void)
 	}
 	pec_scrub_runs++;
 	pec_scrub_pages = checked;
-	pec_scrub_last_ns = local_clock() - start;
+	pec_scrub_last_ns = ktime_get_ns() - start;
 	pec_scrub_max_hold_ns = max(pec_scrub_max_hold_ns, max_hold);
 	mutex_unlock(&pec_scrub_lock);
 	return checked;
