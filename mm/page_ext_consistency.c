@@ -127,8 +127,11 @@ static enum pec_mode pec_mode __ro_after_init =
 DEFINE_STATIC_KEY_TRUE(page_ext_consistency_disabled);
 
 /*
- * The hot path only touches per-cpu counters; violations are rare enough
- * for atomics.
+ * The hot path only touches per-cpu counters, with raw_cpu_add(): it is one
+ * instruction where the architecture has per-cpu arithmetic (x86), and where
+ * it has not, a preempted update may lose a count, which is better for a
+ * statistic than disabling interrupts twice on every allocation.  Violations
+ * are rare enough for atomics.
  */
 static DEFINE_PER_CPU(unsigned long, pec_alloc_checks);
 static DEFINE_PER_CPU(unsigned long, pec_free_checks);
@@ -319,45 +322,87 @@ static void __cold pec_violation(struct page *page, struct page *block,
 }
 
 /*
- * Move every page of a block from @old to @new.  Each page takes exactly one
- * compare-and-exchange when nothing else touches page_ext->flags: it checks
- * the old pattern and installs the new one in a single atomic step, so a
- * corrupted record is seen before it is overwritten and two CPUs racing for
- * the same page (what a corrupted free list produces) cannot both succeed.
+ * Move the records of @nr pages from @old to @new, starting at @page; all of
+ * them lie within one MAX_PAGE_ORDER block, so their page_ext entries are
+ * contiguous and are looked up once.  @block and @order describe the whole
+ * block, for the report.
  *
- * page_ext entries are contiguous only within a memory section, and
- * alloc_contig_range() hands out blocks above MAX_PAGE_ORDER (gigantic
- * hugetlb pages), so the entries are looked up once per MAX_ORDER_NR_PAGES:
- * once per block on every normal allocation and free.
+ * The first page takes exactly one compare-and-exchange when nothing else
+ * touches page_ext->flags: it checks the old pattern and installs the new
+ * one in a single atomic step, so a corrupted record is seen before it is
+ * overwritten, and two CPUs racing for the same page (what a corrupted free
+ * list produces) cannot both succeed.  That is the whole of an order-0
+ * transition.
+ *
+ * The other pages are checked and updated with a plain load and store, which
+ * costs a fraction of a locked instruction on a 512-page block.  Their flags
+ * word has no other writer: the other page_ext clients touch it only on
+ * behalf of the page's owner, which is us.  A page handed out twice at
+ * different times (a page on two free lists, a block freed twice) is caught
+ * exactly as by a compare-and-exchange: the second transition finds the
+ * pattern the first one installed.  Only when two CPUs move the same tail
+ * page at the very same moment can both read the old pattern; both then
+ * store the new one, and the record is left ALLOCATED for two owners (or
+ * FREE with the page in buddy twice).  That is caught at the latest at the
+ * next transition of the page: the first owner's free makes it FREE and the
+ * second owner's free reports a bad free (or the next allocation of the
+ * doubly freed page finds it ALLOCATED by the other path and reports a
+ * double allocation).
+ */
+static __always_inline void pec_transition_chunk(struct page *page,
+						 unsigned long nr,
+						 struct page *block,
+						 unsigned int order,
+						 unsigned long old,
+						 unsigned long new)
+{
+	struct page_ext *page_ext, *iter;
+	unsigned long i, val;
+
+	page_ext = page_ext_get(page);
+	if (unlikely(!page_ext))
+		return;
+	val = READ_ONCE(page_ext->flags);
+	do {
+		if (unlikely((val & PEC_MASK) != old)) {
+			pec_violation(page, block, order, page_ext, old,
+				      val & PEC_MASK, new);
+			break;
+		}
+	} while (!try_cmpxchg(&page_ext->flags, &val, (val & ~PEC_MASK) | new));
+
+	iter = page_ext;
+	for (i = 1; i < nr; i++) {
+		iter = page_ext_next(iter);
+		val = READ_ONCE(iter->flags);
+		if (unlikely((val & PEC_MASK) != old))
+			pec_violation(nth_page(page, i), block, order, iter,
+				      old, val & PEC_MASK, new);
+		else
+			WRITE_ONCE(iter->flags, (val & ~PEC_MASK) | new);
+	}
+	page_ext_put(page_ext);
+}
+
+/*
+ * Move every page of a block from @old to @new.  page_ext entries are
+ * contiguous only within a memory section, and alloc_contig_range() hands
+ * out blocks above MAX_PAGE_ORDER (gigantic hugetlb pages), so those are
+ * walked one MAX_ORDER_NR_PAGES chunk at a time.  Every other block is one
+ * chunk.
  */
 static __always_inline void pec_transition(struct page *page, unsigned int order,
 					   unsigned long old, unsigned long new)
 {
-	unsigned long nr = 1UL << order, done, i, val;
-	struct page_ext *page_ext, *iter;
-	struct page *chunk;
+	unsigned long nr = 1UL << order, done;
 
-	for (done = 0; done < nr; done += MAX_ORDER_NR_PAGES) {
-		chunk = nth_page(page, done);
-		page_ext = page_ext_get(chunk);
-		if (unlikely(!page_ext))
-			continue;
-		iter = page_ext;
-		for (i = 0; i < min(nr - done, MAX_ORDER_NR_PAGES); i++) {
-			val = READ_ONCE(iter->flags);
-			do {
-				if (unlikely((val & PEC_MASK) != old)) {
-					pec_violation(nth_page(chunk, i), page,
-						      order, iter, old,
-						      val & PEC_MASK, new);
-					break;
-				}
-			} while (!try_cmpxchg(&iter->flags, &val,
-					      (val & ~PEC_MASK) | new));
-			iter = page_ext_next(iter);
-		}
-		page_ext_put(page_ext);
+	if (likely(order <= MAX_PAGE_ORDER)) {
+		pec_transition_chunk(page, nr, page, order, old, new);
+		return;
 	}
+	for (done = 0; done < nr; done += MAX_ORDER_NR_PAGES)
+		pec_transition_chunk(nth_page(page, done), MAX_ORDER_NR_PAGES,
+				     page, order, old, new);
 }
 
 /**
@@ -369,7 +414,7 @@ static __always_inline void pec_transition(struct page *page, unsigned int order
  */
 void __page_ext_consistency_alloc(struct page *page, unsigned int order)
 {
-	this_cpu_add(pec_alloc_checks, 1UL << order);
+	raw_cpu_add(pec_alloc_checks, 1UL << order);
 	pec_transition(page, order, PEC_FREE, PEC_ALLOCATED);
 }
 
@@ -382,7 +427,7 @@ void __page_ext_consistency_alloc(struct page *page, unsigned int order)
  */
 void __page_ext_consistency_free(struct page *page, unsigned int order)
 {
-	this_cpu_add(pec_free_checks, 1UL << order);
+	raw_cpu_add(pec_free_checks, 1UL << order);
 	pec_transition(page, order, PEC_ALLOCATED, PEC_FREE);
 }
 

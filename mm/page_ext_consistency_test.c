@@ -335,6 +335,69 @@ static void test_corrupt_tail_page(struct kunit *test)
 			       "allocated", "invalid(none)");
 }
 
+/*
+ * Overlapping allocations, which the tail pages of a block see through plain
+ * loads and stores (see pec_transition_chunk()).  A page allocated while it
+ * lies inside an allocated block is caught at once, and so is a block
+ * allocated over an allocated page: the report names the page and the order
+ * of the allocation that found it.
+ */
+static void test_overlapping_alloc(struct kunit *test)
+{
+	unsigned long before = atomic_long_read(&pec_violations[PEC_DOUBLE_ALLOC]);
+	const unsigned int order = 3;
+	struct page *page = alloc_pages(GFP_KERNEL, order);
+	struct page *tail;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	tail = nth_page(page, 5);
+
+	/* A page inside the block is handed out again. */
+	page_ext_consistency_alloc(tail, 0);
+	pec_test_expect_report(test, PEC_DOUBLE_ALLOC, before, tail, 0,
+			       "free", "allocated");
+
+	/* The block is handed out again over that page (the hooks alone). */
+	page_ext_consistency_free(page, order);
+	page_ext_consistency_alloc(tail, 0);
+	page_ext_consistency_alloc(page, order);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 2U);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.class, PEC_DOUBLE_ALLOC);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.pfn, page_to_pfn(tail));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&pec_violations[PEC_DOUBLE_ALLOC]),
+			before + 2);
+	KUNIT_EXPECT_EQ(test, pec_test_count(page, 1 << order, PEC_ALLOCATED),
+			1UL << order);
+
+	__free_pages(page, order);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 2U);
+}
+
+/*
+ * Two CPUs that allocate overlapping blocks at the very same moment can both
+ * read FREE in a tail page's record and both store ALLOCATED.  The record
+ * then has two owners, and the second of their frees must report it.  The
+ * lost race is simulated by the state it leaves: the block is allocated, and
+ * the other owner of page 5 frees it (the hook alone) before the block is
+ * freed.
+ */
+static void test_overlap_caught_at_free(struct kunit *test)
+{
+	unsigned long before = atomic_long_read(&pec_violations[PEC_BAD_FREE]);
+	const unsigned int order = 3;
+	struct page *page = alloc_pages(GFP_KERNEL, order);
+	struct page *tail;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	tail = nth_page(page, 5);
+	page_ext_consistency_free(tail, 0);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 0U);
+
+	__free_pages(page, order);
+	pec_test_expect_report(test, PEC_BAD_FREE, before, tail, order,
+			       "allocated", "free");
+}
+
 /* A scrub of a healthy system checks pages and finds nothing. */
 static void test_scrub_clean(struct kunit *test)
 {
@@ -461,6 +524,8 @@ static struct kunit_case page_ext_consistency_test_cases[] = {
 	KUNIT_CASE(test_corrupt_both_bits),
 	KUNIT_CASE(test_corrupt_at_alloc),
 	KUNIT_CASE(test_corrupt_tail_page),
+	KUNIT_CASE(test_overlapping_alloc),
+	KUNIT_CASE(test_overlap_caught_at_free),
 	KUNIT_CASE(test_scrub_clean),
 	KUNIT_CASE(test_scrub_finds_corruption),
 	KUNIT_CASE_SLOW(test_concurrent_churn),
