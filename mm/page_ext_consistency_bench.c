@@ -10,10 +10,12 @@
  *  - alloc_free: batches of alloc_pages() + __free_pages() of orders 0, 3
  *    and 9, on one CPU and on every online CPU at once (one kthread bound
  *    to each CPU, the samples started together);
- *  - walk: the page_ext walk over one block, reading each entry, and
- *    reading it and doing the compare-and-exchange the checker does on
- *    each page (installing the value it found), so that the checker's cost
- *    can be split into the walk and the atomics;
+ *  - walk: the page_ext walk over one block, reading each entry (read);
+ *    updating the entries the way the checker does, one compare-and-exchange
+ *    on the first and a plain store on the others (update); and one
+ *    compare-and-exchange on every entry (cmpxchg), the checker's earlier
+ *    scheme, for comparison.  Each installs the value it found.  This splits
+ *    the checker's cost into the walk and the updates;
  *  - scrub: page_ext_consistency_scrub() throughput, when the checker is on.
  *
  * Each measurement is a series of short samples (PEC_BENCH_SAMPLE_NS).
@@ -285,22 +287,37 @@ out:
 	return ret;
 }
 
+enum pec_bench_walk_kind {
+	PEC_BENCH_WALK_READ,
+	PEC_BENCH_WALK_UPDATE,
+	PEC_BENCH_WALK_CMPXCHG,
+};
+
+static const char * const pec_bench_walk_name[] = {
+	[PEC_BENCH_WALK_READ]		= "read",
+	[PEC_BENCH_WALK_UPDATE]		= "update",
+	[PEC_BENCH_WALK_CMPXCHG]	= "cmpxchg",
+};
+
 /*
  * One pass over the page_ext entries of @nr pages from @page_ext, shaped
- * like the checker's transition: with @atomic each entry also takes the
- * compare-and-exchange the checker does, installing the value it found.
+ * like the checker's transition (see @kind), installing the value found.
  * The bench owns the pages, so nobody else writes their entries.
  */
 static __always_inline unsigned long
-pec_bench_walk_once(struct page_ext *page_ext, unsigned long nr, bool atomic)
+pec_bench_walk_once(struct page_ext *page_ext, unsigned long nr,
+		    enum pec_bench_walk_kind kind)
 {
 	unsigned long i, val, sum = 0;
 
 	for (i = 0; i < nr; i++) {
 		val = READ_ONCE(page_ext->flags);
-		if (atomic) {
+		if (kind == PEC_BENCH_WALK_CMPXCHG ||
+		    (kind == PEC_BENCH_WALK_UPDATE && !i)) {
 			while (!try_cmpxchg(&page_ext->flags, &val, val))
 				;
+		} else if (kind == PEC_BENCH_WALK_UPDATE) {
+			WRITE_ONCE(page_ext->flags, val);
 		}
 		sum += val;
 		page_ext = page_ext_next(page_ext);
@@ -309,7 +326,8 @@ pec_bench_walk_once(struct page_ext *page_ext, unsigned long nr, bool atomic)
 }
 
 /* PEC_BENCH_WALKS walks over b->page, with the lookup; 0 without page_ext. */
-static __always_inline u64 pec_bench_walk_batch(struct pec_bench *b, bool atomic)
+static __always_inline u64
+pec_bench_walk_batch(struct pec_bench *b, enum pec_bench_walk_kind kind)
 {
 	unsigned long nr = 1UL << b->order, sum = 0;
 	struct page_ext *page_ext;
@@ -319,7 +337,7 @@ static __always_inline u64 pec_bench_walk_batch(struct pec_bench *b, bool atomic
 		page_ext = page_ext_get(b->page);
 		if (!page_ext)
 			return 0;
-		sum += pec_bench_walk_once(page_ext, nr, atomic);
+		sum += pec_bench_walk_once(page_ext, nr, kind);
 		page_ext_put(page_ext);
 	}
 	/* Keep the loads. */
@@ -329,19 +347,30 @@ static __always_inline u64 pec_bench_walk_batch(struct pec_bench *b, bool atomic
 
 static noinline u64 pec_bench_walk_read(struct pec_bench *b)
 {
-	return pec_bench_walk_batch(b, false);
+	return pec_bench_walk_batch(b, PEC_BENCH_WALK_READ);
+}
+
+static noinline u64 pec_bench_walk_update(struct pec_bench *b)
+{
+	return pec_bench_walk_batch(b, PEC_BENCH_WALK_UPDATE);
 }
 
 static noinline u64 pec_bench_walk_cmpxchg(struct pec_bench *b)
 {
-	return pec_bench_walk_batch(b, true);
+	return pec_bench_walk_batch(b, PEC_BENCH_WALK_CMPXCHG);
 }
 
-static void pec_bench_walk(unsigned int order, bool atomic, u64 budget_ns)
+static void pec_bench_walk(unsigned int order, enum pec_bench_walk_kind kind,
+			   u64 budget_ns)
 {
+	static u64 (* const batch[])(struct pec_bench *b) = {
+		[PEC_BENCH_WALK_READ]		= pec_bench_walk_read,
+		[PEC_BENCH_WALK_UPDATE]		= pec_bench_walk_update,
+		[PEC_BENCH_WALK_CMPXCHG]	= pec_bench_walk_cmpxchg,
+	};
 	unsigned int nr = pec_bench_nr_samples(budget_ns), s;
 	struct pec_bench b = {
-		.batch = atomic ? pec_bench_walk_cmpxchg : pec_bench_walk_read,
+		.batch = batch[kind],
 		.order = order,
 	};
 	u64 *buf, ns = 0, ops = 0;
@@ -365,7 +394,7 @@ static void pec_bench_walk(unsigned int order, bool atomic, u64 budget_ns)
 		cond_resched();
 	}
 	snprintf(what, sizeof(what), "test=walk order=%u kind=%s", order,
-		 atomic ? "cmpxchg" : "read");
+		 pec_bench_walk_name[kind]);
 	pec_bench_print(what, order, b.ns, nr, ops, ns);
 out:
 	if (b.page)
@@ -414,8 +443,12 @@ static int pec_bench_run(void)
 		}
 	}
 	for (i = 0; i < ARRAY_SIZE(pec_bench_orders); i++) {
-		pec_bench_walk(pec_bench_orders[i], false, budget_ns / 4);
-		pec_bench_walk(pec_bench_orders[i], true, budget_ns / 4);
+		pec_bench_walk(pec_bench_orders[i], PEC_BENCH_WALK_READ,
+			       budget_ns / 4);
+		pec_bench_walk(pec_bench_orders[i], PEC_BENCH_WALK_UPDATE,
+			       budget_ns / 4);
+		pec_bench_walk(pec_bench_orders[i], PEC_BENCH_WALK_CMPXCHG,
+			       budget_ns / 4);
 	}
 	pec_bench_scrub();
 	pr_info("PEC-BENCH test=done rc=%d\n", ret);
