@@ -102,16 +102,13 @@ python3 "$REPO/scripts/bench/inject-kconfig.py" "$BT"
 
 # --- kernels -------------------------------------------------------------------
 # pec: the workbench config (x86_64) or scripts/bench/um.config (UML) + the
-# benchmark (+ jump labels on x86_64); nopec: the same without the checker.
+# benchmark (the x86_64 config has jump labels; UML has none); nopec: the same without the checker.
 fragment() { # arch kind -> path of the generated fragment
 	local arch=$1 kind=$2 src out=$BB/$1-$2.config
 	if [[ $arch == um ]]; then src=$REPO/scripts/bench/um.config; else src=$REPO/scripts/config/x86_64.config; fi
 	{
 		cat "$src"
 		printf '\n# make bench\nCONFIG_PAGE_EXT_CONSISTENCY_BENCH=y\n'
-		# Static keys patched into NOPs, as in distro kernels: "free when
-		# off" is a claim about them (tinyconfig turns them off; UML has none).
-		[[ $arch == um ]] || printf 'CONFIG_JUMP_LABEL=y\n'
 	} | if [[ $kind == nopec ]]; then
 		sed -E '/_BENCH=/!s/^(CONFIG_PAGE_EXT_CONSISTENCY[A-Z_]*)=y$/# \1 is not set/'
 	else
@@ -186,7 +183,7 @@ json.dump(dict(run_id='$run_id', started='$started', command='$command_line',
                host='%d CPUs, %s, load %s at start' % (os.cpu_count(),
                     next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), '?'),
                     open('/proc/loadavg').read().split()[0]),
-               notes='x86_64: QEMU $accel, 2 vCPUs, 2 NUMA nodes, 1 GiB, workbench config + JUMP_LABEL; '
+               notes='x86_64: QEMU $accel, 2 vCPUs, 2 NUMA nodes, 1 GiB, workbench config (JUMP_LABEL); '
                      'UML: native, 1 CPU, mem=512M, FLATMEM, no jump labels (a static key is a load and a branch)'
                      '%s' % ('' if $UML_FAULT_SECS else ', no page-fault workload (UML_FAULT_SECS=0)')),
           open(sys.argv[1], 'w'), indent=1)
