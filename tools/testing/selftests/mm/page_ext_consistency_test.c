@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -355,6 +356,87 @@ TEST_F(pec, inject_corrupt_record)
 		SKIP(return, "%s", injection_unavailable());
 	inject_then_free(_metadata, self->violations, "flip-free",
 			 "corrupt_record");
+}
+
+/* The /proc/kpageflags bits of a page frame; 0 if unknown. */
+static uint64_t page_flags_of(unsigned long pfn)
+{
+	uint64_t flags = 0;
+	int fd;
+
+	fd = open("/proc/kpageflags", O_RDONLY);
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &flags, sizeof(flags), pfn * sizeof(flags)) != sizeof(flags))
+		flags = 0;
+	close(fd);
+	return flags;
+}
+
+/*
+ * A page we just freed is recorded ALLOCATED; handing it out again is a
+ * double allocation.
+ *
+ * munmap() frees the page before it returns (the TLB gather of the unmap
+ * frees its pages at the end of it) onto this CPU's pcp list of the page's
+ * pageblock migratetype, movable for an anonymous page.  pcp lists are LIFO,
+ * and nothing between the free and the first probe fault allocates a movable
+ * page on this CPU (debugfs and pagemap use slab memory), so the first
+ * order-0 anonymous fault on this CPU takes the page: THP is off for the
+ * process, so that the faults are order-0.  The probe reads back the pfn of
+ * every page it faults in and stops when it is the injected one, or when
+ * double_alloc moved (somebody else took it); in panic mode the fault that
+ * takes it panics.
+ */
+TEST_F(pec, inject_double_alloc)
+{
+	const int max_probes = 1024;
+	long before = pec_stat("double_alloc");
+	size_t size = max_probes * page_size;
+	bool returned = false;
+	int probes = 0;
+	unsigned long pfn;
+	char *p, *q;
+
+	if (injection_unavailable())
+		SKIP(return, "%s", injection_unavailable());
+	ASSERT_EQ(0, prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0));
+	q = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, q);
+	madvise(q, size, MADV_NOHUGEPAGE);
+	p = map_one_page();
+	ASSERT_NE(NULL, p);
+	pfn = pfn_of(p);
+	ASSERT_NE(0, pfn);
+	munmap(p, page_size);
+	ASSERT_EQ(0, inject(pfn, "set-allocated"));
+
+	while (probes < max_probes) {
+		p = q + probes++ * page_size;
+		*p = 1;
+		if (pfn_of(p) == pfn) {
+			returned = true;
+			break;
+		}
+		/* Reading the stats walks every record: not on every probe. */
+		if (!(probes % 64) && pec_stat("double_alloc") != before)
+			break;
+	}
+	SURVIVED();
+
+	TH_LOG("pfn %#lx: %s after %d order-0 faults", pfn,
+	       returned ? "handed out to this test" : "not faulted in here",
+	       probes);
+	ASSERT_EQ(pec_stat("double_alloc"), before + 1)
+		TH_LOG("no double-alloc report for pfn %#lx (kpageflags %#llx)",
+		       pfn, (unsigned long long)page_flags_of(pfn));
+	ASSERT_EQ(pec_stat("violations"), self->violations + 1);
+	ASSERT_EQ(0, write_file(PEC_SCRUB, "1"));
+	ASSERT_EQ(pec_stat("violations"), self->violations + 1);
+	/* The record was resynced to ALLOCATED: freeing the page is clean. */
+	munmap(q, size);
+	ASSERT_EQ(pec_stat("violations"), self->violations + 1);
 }
 
 /*
