@@ -109,7 +109,8 @@ test_inject_warn() {
 	expect_job "$n" selftest "$rc" || return 0
 	totals=$(grep -a -m1 '^# Totals:' "$LOGFILE" || true)
 	[[ $totals =~ fail:0\ .*skip:0 ]] || why+=("kselftest: ${totals:-no totals line}")
-	[[ $totals =~ pass:([0-9]+) ]] && ((BASH_REMATCH[1] >= 6)) || why+=("fewer than 6 kselftest cases passed")
+	[[ $totals =~ pass:([0-9]+) ]] && ((BASH_REMATCH[1] >= 7)) || why+=("fewer than 7 kselftest cases passed")
+	log_has 'BUG: page_ext_consistency: double-alloc ' || why+=("no double-alloc report")
 	log_has 'BUG: page_ext_consistency: bad-free ' || why+=("no bad-free report")
 	log_has 'BUG: page_ext_consistency: corrupt-record ' || why+=("no corrupt-record report")
 	report "$n"
@@ -139,6 +140,7 @@ group_matrix() {
 		fail matrix "no kernel or initramfs (see the boots group)"
 		return 0
 	fi
+	test_inject_panic inject-panic-double-alloc inject_double_alloc double-alloc
 	test_inject_panic inject-panic-bad-free inject_bad_free bad-free
 	test_inject_panic inject-panic-corrupt-record inject_corrupt_record corrupt-record
 	test_inject_panic inject-panic-scrub-held-page inject_scrub_held_page corrupt-record \
