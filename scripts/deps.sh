@@ -12,7 +12,7 @@ PKGS=(linux-source-6.12 qemu-system-x86 busybox-static ccache flex bison bc
 
 missing=()
 for p in "${PKGS[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep 'install ok installed' >/dev/null || missing+=("$p")
 done
 if ((${#missing[@]} == 0)); then
 	msg "host dependencies present"

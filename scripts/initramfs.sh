@@ -8,7 +8,9 @@ set -euo pipefail
 
 GUEST=$REPO/scripts/guest
 BUSYBOX=${BUSYBOX:-/bin/busybox}
-[[ -x $BUSYBOX ]] && "$BUSYBOX" --list 2>/dev/null | grep -qx sh ||
+# grep reads all of the list: with -q it could exit early and, under
+# pipefail, fail the check with busybox's SIGPIPE.
+[[ -x $BUSYBOX ]] && "$BUSYBOX" --list 2>/dev/null | grep -x sh >/dev/null ||
 	die "$BUSYBOX is not a static busybox; run 'make deps' (busybox-static)"
 [[ -f $GUEST/init ]] || die "missing $GUEST/init"
 
