@@ -5,12 +5,13 @@
 #   KSRC=/path/to/linux  use your own kernel git tree (baseline KBASE, default HEAD)
 #   KBASE=ref            baseline the overlay applies to
 #   KVM=1                boot with KVM instead of TCG
+#   TCG_THREAD=single    one host thread for all vCPUs (default: multi-threaded)
 #   W=1                  kernel build with extra warnings
 #   JOBS=N               parallel build jobs (default: nproc)
 #   T="group ..."        make check: run only these test groups
 #   FORCE=1              make apply: overwrite edits made in the tree
 
-export KSRC KBASE KVM W JOBS T FORCE APPEND JOB TIMEOUT
+export KSRC KBASE KVM TCG_THREAD W JOBS T FORCE APPEND JOB TIMEOUT
 
 S := scripts
 
@@ -33,7 +34,7 @@ help:
 	@echo "  make clean      remove build outputs (keeps the kernel tree and ccache)"
 	@echo "  make distclean  remove build/ entirely (kernel tree, objects, logs)"
 	@echo ""
-	@echo "  Variables: KSRC=<your tree> KBASE=<ref> KVM=1 W=1 JOBS=N T=\"<groups>\" FORCE=1"
+	@echo "  Variables: KSRC=<your tree> KBASE=<ref> KVM=1 TCG_THREAD=single W=1 JOBS=N T=\"<groups>\" FORCE=1"
 
 deps:
 	@$(S)/deps.sh

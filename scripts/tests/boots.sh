@@ -86,7 +86,8 @@ test_boot_bad_param() {
 
 test_boot_with_page_owner() {
 	local n=boot-with-page-owner rc=0 why=()
-	boot "$n" workload "page_ext_consistency=on page_owner=on" || rc=$?
+	# Single-threaded TCG: see TCG_THREAD in scripts/qemu.sh.
+	TCG_THREAD=single boot "$n" workload "page_ext_consistency=on page_owner=on" || rc=$?
 	expect_job "$n" workload "$rc" || return 0
 	check_workload_stats
 	report "$n"

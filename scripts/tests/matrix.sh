@@ -103,7 +103,8 @@ test_cma() {
 # kernel WARNs, taints and goes on.
 test_page_owner_report() {
 	local n=page-owner-report rc=0 why=()
-	boot "$n" selftest "page_ext_consistency=warn page_owner=on pec.test=inject_bad_free" || rc=$?
+	# Single-threaded TCG: see TCG_THREAD in scripts/qemu.sh.
+	TCG_THREAD=single boot "$n" selftest "page_ext_consistency=warn page_owner=on pec.test=inject_bad_free" || rc=$?
 	expect_job "$n" selftest "$rc" || return 0
 	log_has 'BUG: page_ext_consistency: bad-free pfn:0x[0-9a-f]+ order:0 expected:allocated found:free' ||
 		why+=("no bad-free report line")
