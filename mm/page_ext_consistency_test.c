@@ -316,6 +316,19 @@ static void test_corrupt_at_alloc(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 1U);
 }
 
+/* The tail-page cases use an order-3 block and its page 5. */
+#define PEC_TEST_BLOCK_ORDER	3
+
+static struct page *pec_test_alloc_block(struct kunit *test,
+					 struct page **tail)
+{
+	struct page *page = alloc_pages(GFP_KERNEL, PEC_TEST_BLOCK_ORDER);
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	*tail = nth_page(page, 5);
+	return page;
+}
+
 /*
  * A corrupted record inside a high-order block is reported for that page,
  * with the block's order, and only for that page.
@@ -323,12 +336,9 @@ static void test_corrupt_at_alloc(struct kunit *test)
 static void test_corrupt_tail_page(struct kunit *test)
 {
 	unsigned long before = atomic_long_read(&pec_violations[PEC_CORRUPT_RECORD]);
-	const unsigned int order = 3;
-	struct page *page = alloc_pages(GFP_KERNEL, order);
-	struct page *tail;
+	const unsigned int order = PEC_TEST_BLOCK_ORDER;
+	struct page *tail, *page = pec_test_alloc_block(test, &tail);
 
-	KUNIT_ASSERT_NOT_NULL(test, page);
-	tail = nth_page(page, 5);
 	pec_test_corrupt(tail, FLIP_ALLOCATED_BIT);
 	__free_pages(page, order);
 	pec_test_expect_report(test, PEC_CORRUPT_RECORD, before, tail, order,
@@ -345,12 +355,8 @@ static void test_corrupt_tail_page(struct kunit *test)
 static void test_overlapping_alloc(struct kunit *test)
 {
 	unsigned long before = atomic_long_read(&pec_violations[PEC_DOUBLE_ALLOC]);
-	const unsigned int order = 3;
-	struct page *page = alloc_pages(GFP_KERNEL, order);
-	struct page *tail;
-
-	KUNIT_ASSERT_NOT_NULL(test, page);
-	tail = nth_page(page, 5);
+	const unsigned int order = PEC_TEST_BLOCK_ORDER;
+	struct page *tail, *page = pec_test_alloc_block(test, &tail);
 
 	/* A page inside the block is handed out again. */
 	page_ext_consistency_alloc(tail, 0);
@@ -384,12 +390,9 @@ static void test_overlapping_alloc(struct kunit *test)
 static void test_overlap_caught_at_free(struct kunit *test)
 {
 	unsigned long before = atomic_long_read(&pec_violations[PEC_BAD_FREE]);
-	const unsigned int order = 3;
-	struct page *page = alloc_pages(GFP_KERNEL, order);
-	struct page *tail;
+	const unsigned int order = PEC_TEST_BLOCK_ORDER;
+	struct page *tail, *page = pec_test_alloc_block(test, &tail);
 
-	KUNIT_ASSERT_NOT_NULL(test, page);
-	tail = nth_page(page, 5);
 	page_ext_consistency_free(tail, 0);
 	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 0U);
 
