@@ -93,19 +93,27 @@ static bool pec_mode_is(const char *mode)
 	return ret;
 }
 
+/* Entry @index of a file of 64-bit entries (pagemap, kpageflags); 0 if unknown. */
+static uint64_t read_entry(const char *path, unsigned long index)
+{
+	uint64_t entry = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &entry, sizeof(entry), index * sizeof(entry)) != sizeof(entry))
+		entry = 0;
+	close(fd);
+	return entry;
+}
+
 /* The page frame behind @addr, from /proc/self/pagemap; 0 if unknown. */
 static unsigned long pfn_of(void *addr)
 {
-	uint64_t entry = 0;
-	off_t off = (uintptr_t)addr / page_size * sizeof(entry);
-	int fd;
+	uint64_t entry = read_entry("/proc/self/pagemap",
+				    (uintptr_t)addr / page_size);
 
-	fd = open("/proc/self/pagemap", O_RDONLY);
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &entry, sizeof(entry), off) != sizeof(entry))
-		entry = 0;
-	close(fd);
 	if (!(entry & (1ULL << 63)))
 		return 0;
 	return entry & ((1ULL << 55) - 1);
@@ -358,21 +366,6 @@ TEST_F(pec, inject_corrupt_record)
 			 "corrupt_record");
 }
 
-/* The /proc/kpageflags bits of a page frame; 0 if unknown. */
-static uint64_t page_flags_of(unsigned long pfn)
-{
-	uint64_t flags = 0;
-	int fd;
-
-	fd = open("/proc/kpageflags", O_RDONLY);
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &flags, sizeof(flags), pfn * sizeof(flags)) != sizeof(flags))
-		flags = 0;
-	close(fd);
-	return flags;
-}
-
 /*
  * A page we just freed is recorded ALLOCATED; handing it out again is a
  * double allocation.
@@ -430,7 +423,7 @@ TEST_F(pec, inject_double_alloc)
 	       probes);
 	ASSERT_EQ(pec_stat("double_alloc"), before + 1)
 		TH_LOG("no double-alloc report for pfn %#lx (kpageflags %#llx)",
-		       pfn, (unsigned long long)page_flags_of(pfn));
+		       pfn, (unsigned long long)read_entry("/proc/kpageflags", pfn));
 	ASSERT_EQ(pec_stat("violations"), self->violations + 1);
 	ASSERT_EQ(0, write_file(PEC_SCRUB, "1"));
 	ASSERT_EQ(pec_stat("violations"), self->violations + 1);
