@@ -41,21 +41,36 @@
  *  - free page reporting and memory offlining: __isolate_free_page() and
  *    __putback_isolated_page() / __offline_isolated_pages() move FREE pages
  *    and never hand them to anybody; offlining then frees the page_ext.
- *  - take_page_off_buddy() (hwpoison) keeps a FREE page out of buddy for
- *    good; put_page_back_buddy() returns it FREE.  A hwpoisoned page that is
- *    freed takes the early return of free_pages_prepare(), which records it
- *    FREE like any other free.
+ *  - memory-failure: a hwpoisoned order-0 page that is freed takes the early
+ *    return of free_pages_prepare() and does not reach buddy, so for the
+ *    record it is not freed: it stays ALLOCATED.  Soft offline
+ *    (page_handle_poison()) then takes a reference on it again, and
+ *    unpoison_memory() frees it for real, through the hook, once the poison
+ *    is cleared.  take_page_off_buddy() keeps a FREE page out of buddy and
+ *    put_page_back_buddy() returns it FREE, both under the zone lock.  A
+ *    hwpoisoned page that rmqueue finds in buddy is dropped by
+ *    check_new_pages() without the alloc hook: it stays FREE and nobody
+ *    owns it.
+ *  - debug_pagealloc guard blocks: expand() marks a block split off a free
+ *    block as a guard block (the first page PageGuard, its order in
+ *    page->private) instead of putting it on a free list, and
+ *    __free_one_page() merges it back; neither runs a hook.  Guard blocks are
+ *    free blocks: init records every page of one FREE, and the scrub checks
+ *    them as it checks buddy blocks.
  *  - free_reserved_area(), initmem, memblock_free_late() and unaccepted
  *    memory: such pages were never in buddy when the records were set up, so
  *    they are ALLOCATED, and they reach buddy through __free_pages_ok() or
  *    __free_page(), i.e. through the free hook.
  *  - memory hotplug: page_ext for a new section is zeroed, which is not a
- *    valid record; the memory notifier records the range ALLOCATED before
- *    online_pages() releases it to buddy through the free hook.
+ *    valid record; the memory notifier records the new sections ALLOCATED
+ *    before online_pages() releases the pages to buddy through the free
+ *    hook.  With memmap_on_memory, the first pages of a hot-added memory
+ *    block hold its own memmap (PageVmemmapSelfHosted): memory_block_online()
+ *    puts them in the zone but never in buddy, and onlines only the rest, so
+ *    the notifier, which sees only the rest, records them from the start of
+ *    the section.
  *  - split_page() and THP splitting: every page of a block is recorded, so
  *    the pieces can be freed in any order and at any size.
- *  - debug_pagealloc guard pages are split off free blocks in expand() and
- *    merged back in __free_one_page() without the hooks; they stay FREE.
  *
  * Initialisation is exact.  Enabling the checker forces early page_ext, so
  * the init callback runs from mm_core_init() on the boot CPU, with interrupts
@@ -70,6 +85,7 @@
 #include <linux/jump_label.h>
 #include <linux/kernel.h>
 #include <linux/memory.h>
+#include <linux/memory_hotplug.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
@@ -141,13 +157,16 @@ static atomic_long_t pec_violations[NR_PEC_CLASSES];
 /*
  * The KUnit test provokes violations on pages it owns.  Reports raised by
  * the test's own task are recorded here instead of being acted upon, so the
- * test can check them without panicking or tainting the kernel.
+ * test can check them without panicking or tainting the kernel.  Whether
+ * interrupts were off tells the test whether a report was raised under the
+ * zone lock, which the scrub must not do.
  */
 struct pec_capture {
 	struct task_struct *task;
 	unsigned int reports;
 	enum pec_class class;
 	unsigned long pfn;
+	bool irqs_disabled;
 	char line[128];
 };
 
@@ -163,6 +182,7 @@ static bool pec_captured(enum pec_class class, unsigned long pfn,
 	cap->reports++;
 	cap->class = class;
 	cap->pfn = pfn;
+	cap->irqs_disabled = irqs_disabled();
 	strscpy(cap->line, line, sizeof(cap->line));
 	return true;
 }
@@ -176,32 +196,37 @@ static inline bool pec_captured(enum pec_class class, unsigned long pfn,
 
 static int __init early_page_ext_consistency_param(char *buf)
 {
-	enum pec_mode mode;
-
 	if (!buf)
 		buf = "";
 	if (!strcmp(buf, "off")) {
-		mode = PEC_MODE_OFF;
+		pec_mode = PEC_MODE_OFF;
 	} else if (!strcmp(buf, "on") || !strcmp(buf, "panic")) {
-		mode = PEC_MODE_PANIC;
+		pec_mode = PEC_MODE_PANIC;
 	} else if (!strcmp(buf, "warn")) {
-		mode = PEC_MODE_WARN;
+		pec_mode = PEC_MODE_WARN;
 	} else {
 		pr_err("page_ext_consistency: invalid value '%s' for page_ext_consistency=, expected off, on, panic or warn; staying %s\n",
 		       buf, pec_mode_name[pec_mode]);
-		return 0;
 	}
-
-	pec_mode = mode;
-	/*
-	 * Exact initialisation needs page_ext before deferred struct page
-	 * init and before SMP: see page_ext_consistency_init().
-	 */
-	if (pec_mode != PEC_MODE_OFF)
-		early_page_ext = true;
 	return 0;
 }
 early_param("page_ext_consistency", early_page_ext_consistency_param);
+
+/**
+ * page_ext_consistency_early() - Does the checker need early page_ext?
+ *
+ * Exact initialisation needs page_ext before deferred struct page init and
+ * before SMP (see page_ext_consistency_init()), so memmap init asks this,
+ * after the early parameters are parsed, whether to defer.  Only an enabled
+ * checker needs it: with page_ext_consistency=off, deferred struct page init
+ * stays on even in a kernel built with CONFIG_PAGE_EXT_CONSISTENCY_ENFORCED.
+ *
+ * Return: true if the checker is enabled at boot.
+ */
+bool __meminit page_ext_consistency_early(void)
+{
+	return pec_mode != PEC_MODE_OFF;
+}
 
 static const char *pec_pattern_name(unsigned long pattern)
 {
@@ -238,39 +263,33 @@ static unsigned long pec_record_get(struct page_ext *page_ext)
 	return READ_ONCE(page_ext->flags) & PEC_MASK;
 }
 
-/* Set the records of @nr_pages pages that lie within one MAX_PAGE_ORDER block. */
-static void pec_set_block(struct page *page, unsigned long nr_pages,
+/* Set the records of @nr_pages pages from @pfn on. */
+static void pec_set_range(unsigned long pfn, unsigned long nr_pages,
 			  unsigned long pattern)
 {
-	struct page_ext *page_ext = page_ext_get(page);
-	struct page_ext *iter = page_ext;
-	unsigned long i;
+	struct page_ext_iter iter;
+	struct page_ext *page_ext;
 
-	if (!page_ext)
-		return;
-	for (i = 0; i < nr_pages; i++) {
-		pec_record_set(iter, pattern);
-		iter = page_ext_next(iter);
-	}
-	page_ext_put(page_ext);
+	rcu_read_lock();
+	for_each_page_ext(pfn_to_page(pfn), nr_pages, page_ext, iter)
+		pec_record_set(page_ext, pattern);
+	rcu_read_unlock();
 }
 
 /*
- * Report a violation of @class on @page, found by @what ("allocation",
- * "free" or "scrub") of the block at @block.  The first line is stable for
- * log parsers; dump_page() follows, which also prints page_owner's stacks
- * when page_owner is on.  In panic mode this does not return.  Otherwise the
- * record is resynced to @resync so that one fault is reported once, and
- * reports are rate-limited.
+ * Report a violation of @class on the page at @pfn, found by @what
+ * ("allocation", "free" or "scrub") of the block of @order at @block_pfn.
+ * The first line is stable for log parsers; dump_page() follows, which also
+ * prints page_owner's stacks when page_owner is on.  In panic mode this does
+ * not return.  Otherwise the caller resyncs the record, so that one fault is
+ * reported once, and reports are rate-limited.
  */
-static void __cold pec_report(enum pec_class class, struct page *page,
-			      struct page *block, unsigned int order,
-			      struct page_ext *page_ext, unsigned long expected,
-			      unsigned long found, unsigned long resync,
+static void __cold pec_report(enum pec_class class, unsigned long pfn,
+			      unsigned long block_pfn, unsigned int order,
+			      unsigned long expected, unsigned long found,
 			      const char *what)
 {
 	static DEFINE_RATELIMIT_STATE(pec_ratelimit, 5 * HZ, 10);
-	unsigned long pfn = page_to_pfn(page);
 	char line[128];
 
 	atomic_long_inc(&pec_violations[class]);
@@ -280,15 +299,14 @@ static void __cold pec_report(enum pec_class class, struct page *page,
 		 pec_pattern_name(found));
 
 	if (pec_captured(class, pfn, line))
-		goto resync;
+		return;
 	if (pec_mode != PEC_MODE_PANIC && !__ratelimit(&pec_ratelimit))
-		goto resync;
+		return;
 
 	pr_err("%s\n", line);
 	pr_err("page_ext_consistency: found by %s of block pfn:%#lx order:%u in task %s (pid %d)\n",
-	       what, page_to_pfn(block), order, current->comm,
-	       task_pid_nr(current));
-	dump_page(page, "page_ext_consistency");
+	       what, block_pfn, order, current->comm, task_pid_nr(current));
+	dump_page(pfn_to_page(pfn), "page_ext_consistency");
 	if (pec_mode == PEC_MODE_PANIC)
 		panic("page_ext_consistency: %s pfn:%#lx\n",
 		      pec_class_name[class], pfn);
@@ -296,8 +314,6 @@ static void __cold pec_report(enum pec_class class, struct page *page,
 	WARN(1, "page_ext_consistency: %s pfn:%#lx (mode:warn, record resynced)\n",
 	     pec_class_name[class], pfn);
 	add_taint(TAINT_BAD_PAGE, LOCKDEP_STILL_OK);
-resync:
-	pec_record_set(page_ext, resync);
 }
 
 /*
@@ -306,7 +322,7 @@ resync:
  * or a bad free); anything else means the record was corrupted.  The record
  * is resynced to the state the allocator is moving the page to.
  */
-static void __cold pec_violation(struct page *page, struct page *block,
+static void __cold pec_violation(unsigned long pfn, struct page *block,
 				 unsigned int order, struct page_ext *page_ext,
 				 unsigned long expected, unsigned long found,
 				 unsigned long new)
@@ -317,15 +333,17 @@ static void __cold pec_violation(struct page *page, struct page *block,
 		class = new == PEC_ALLOCATED ? PEC_DOUBLE_ALLOC : PEC_BAD_FREE;
 	else
 		class = PEC_CORRUPT_RECORD;
-	pec_report(class, page, block, order, page_ext, expected, found, new,
+	pec_report(class, pfn, page_to_pfn(block), order, expected, found,
 		   new == PEC_ALLOCATED ? "allocation" : "free");
+	pec_record_set(page_ext, new);
 }
 
 /*
- * Move the records of @nr pages from @old to @new, starting at @page; all of
- * them lie within one MAX_PAGE_ORDER block, so their page_ext entries are
- * contiguous and are looked up once.  @block and @order describe the whole
- * block, for the report.
+ * Move the record of every page of the block of @order at @page from @old
+ * to @new.  The walk uses the page_ext iterator, which looks the entries up
+ * again where a block crosses a memory section (alloc_contig_range() hands
+ * out blocks above MAX_PAGE_ORDER, e.g. gigantic hugetlb pages); every other
+ * block has its entries in one array and costs one lookup.
  *
  * The first page takes exactly one compare-and-exchange when nothing else
  * touches page_ext->flags: it checks the old pattern and installs the new
@@ -349,60 +367,36 @@ static void __cold pec_violation(struct page *page, struct page *block,
  * doubly freed page finds it ALLOCATED by the other path and reports a
  * double allocation).
  */
-static __always_inline void pec_transition_chunk(struct page *page,
-						 unsigned long nr,
-						 struct page *block,
-						 unsigned int order,
-						 unsigned long old,
-						 unsigned long new)
+static __always_inline void pec_transition(struct page *page, unsigned int order,
+					   unsigned long old, unsigned long new)
 {
-	struct page_ext *page_ext, *iter;
-	unsigned long i, val;
+	unsigned long pfn = page_to_pfn(page), nr = 1UL << order, val;
+	struct page_ext_iter iter;
+	struct page_ext *page_ext;
 
-	page_ext = page_ext_get(page);
+	rcu_read_lock();
+	page_ext = page_ext_iter_begin(&iter, pfn, nr);
 	if (unlikely(!page_ext))
-		return;
+		goto out;
 	val = READ_ONCE(page_ext->flags);
 	do {
 		if (unlikely((val & PEC_MASK) != old)) {
-			pec_violation(page, block, order, page_ext, old,
+			pec_violation(pfn, page, order, page_ext, old,
 				      val & PEC_MASK, new);
 			break;
 		}
 	} while (!try_cmpxchg(&page_ext->flags, &val, (val & ~PEC_MASK) | new));
 
-	iter = page_ext;
-	for (i = 1; i < nr; i++) {
-		iter = page_ext_next(iter);
-		val = READ_ONCE(iter->flags);
+	while ((page_ext = page_ext_iter_next(&iter))) {
+		val = READ_ONCE(page_ext->flags);
 		if (unlikely((val & PEC_MASK) != old))
-			pec_violation(nth_page(page, i), block, order, iter,
+			pec_violation(pfn + iter.index, page, order, page_ext,
 				      old, val & PEC_MASK, new);
 		else
-			WRITE_ONCE(iter->flags, (val & ~PEC_MASK) | new);
+			WRITE_ONCE(page_ext->flags, (val & ~PEC_MASK) | new);
 	}
-	page_ext_put(page_ext);
-}
-
-/*
- * Move every page of a block from @old to @new.  page_ext entries are
- * contiguous only within a memory section, and alloc_contig_range() hands
- * out blocks above MAX_PAGE_ORDER (gigantic hugetlb pages), so those are
- * walked one MAX_ORDER_NR_PAGES chunk at a time.  Every other block is one
- * chunk.
- */
-static __always_inline void pec_transition(struct page *page, unsigned int order,
-					   unsigned long old, unsigned long new)
-{
-	unsigned long nr = 1UL << order, done;
-
-	if (likely(order <= MAX_PAGE_ORDER)) {
-		pec_transition_chunk(page, nr, page, order, old, new);
-		return;
-	}
-	for (done = 0; done < nr; done += MAX_ORDER_NR_PAGES)
-		pec_transition_chunk(nth_page(page, done), MAX_ORDER_NR_PAGES,
-				     page, order, old, new);
+out:
+	rcu_read_unlock();
 }
 
 /**
@@ -432,7 +426,42 @@ void __page_ext_consistency_free(struct page *page, unsigned int order)
 }
 
 /*
- * Record the current state of every page of a zone: buddy blocks FREE,
+ * The order of the free block that starts at @page, or -1 if no free block
+ * starts there.  Buddy blocks are free, and so are debug_pagealloc's guard
+ * blocks, which expand() splits off free blocks and __free_one_page() merges
+ * back without either hook.  A guard block keeps its order in page->private
+ * of its first page only.  Stable under the zone lock.
+ */
+static int pec_free_block_order(struct page *page)
+{
+	if (PageBuddy(page))
+		return buddy_order(page);
+	if (page_is_guard(page))
+		return page_private(page);
+	return -1;
+}
+
+/*
+ * The next PFN after @pfn, which has no online page, that may have one.
+ * pfn_to_online_page() answers per section where the section is offline or
+ * absent, per subsection within an online section (memory holes and
+ * ZONE_DEVICE), and per page where the architecture has its own pfn_valid().
+ * That can be finer than a pageblock (arm64 with 64K pages, x86 without THP
+ * and hugetlb), so a walk must not skip more than the answer covers.
+ */
+static unsigned long pec_next_pfn(unsigned long pfn)
+{
+#ifdef CONFIG_SPARSEMEM
+	if (!online_section_nr(pfn_to_section_nr(pfn)))
+		return SECTION_ALIGN_UP(pfn + 1);
+	if (!IS_ENABLED(CONFIG_HAVE_ARCH_PFN_VALID))
+		return ALIGN(pfn + 1, PAGES_PER_SUBSECTION);
+#endif
+	return pfn + 1;
+}
+
+/*
+ * Record the current state of every page of a zone: free blocks FREE,
  * everything else (reserved, memblock and early allocations) ALLOCATED.
  * Runs on the boot CPU with interrupts off and nothing else running, so the
  * snapshot is exact; the zone lock is taken anyway to honour the rules.
@@ -444,26 +473,27 @@ static void __init pec_init_zone(struct zone *zone, unsigned long *nr_free,
 	unsigned long end = zone_end_pfn(zone);
 	unsigned long flags, nr;
 	struct page *page;
+	int order;
 
 	spin_lock_irqsave(&zone->lock, flags);
 	while (pfn < end) {
 		page = pfn_to_online_page(pfn);
 		if (!page) {
-			pfn = ALIGN(pfn + 1, pageblock_nr_pages);
+			pfn = pec_next_pfn(pfn);
 			continue;
 		}
 		if (page_zone(page) != zone) {
 			pfn++;
 			continue;
 		}
-		if (PageBuddy(page)) {
-			nr = 1UL << buddy_order(page);
-			pec_set_block(page, nr, PEC_FREE);
+		order = pec_free_block_order(page);
+		if (order >= 0) {
+			nr = 1UL << order;
+			pec_set_range(pfn, nr, PEC_FREE);
 			*nr_free += nr;
 		} else {
 			nr = 1;
-			pec_set_block(page, nr, page_is_guard(page) ?
-				      PEC_FREE : PEC_ALLOCATED);
+			pec_set_range(pfn, nr, PEC_ALLOCATED);
 			*nr_allocated += nr;
 		}
 		pfn += nr;
@@ -471,29 +501,34 @@ static void __init pec_init_zone(struct zone *zone, unsigned long *nr_free,
 	spin_unlock_irqrestore(&zone->lock, flags);
 }
 
+#ifdef CONFIG_MEMORY_HOTPLUG
 /*
  * A new memory block's page_ext is zeroed, which is not a valid record.
  * Record its pages ALLOCATED before online_pages() hands them to buddy:
  * that goes through the free hook and makes them FREE.  Runs after
- * page_ext's own notifier has allocated the entries (lower priority).
- * Offlining needs nothing: the pages leave buddy isolated and FREE, and
- * their page_ext is freed with the section.
+ * page_ext's own notifier has allocated the entries (lower priority), which
+ * covers the range rounded out to whole sections.  With memmap_on_memory
+ * the range starts after the block's own memmap pages, which are online and
+ * in the zone but never reach buddy: starting at the section start records
+ * them ALLOCATED too (memory blocks are made of whole sections).  Offlining
+ * needs nothing: the pages leave buddy isolated and FREE, and their page_ext
+ * is freed with the section.
  */
 static int pec_memory_callback(struct notifier_block *self,
 			       unsigned long action, void *arg)
 {
 	struct memory_notify *mn = arg;
-	unsigned long pfn, end;
+	unsigned long start, end;
 
 	if (action != MEM_GOING_ONLINE)
 		return NOTIFY_OK;
 
+	start = SECTION_ALIGN_DOWN(mn->start_pfn);
 	end = mn->start_pfn + mn->nr_pages;
-	for (pfn = mn->start_pfn; pfn < end; pfn += pageblock_nr_pages)
-		pec_set_block(pfn_to_page(pfn),
-			      min(end - pfn, pageblock_nr_pages), PEC_ALLOCATED);
+	pec_set_range(start, end - start, PEC_ALLOCATED);
 	return NOTIFY_OK;
 }
+#endif
 
 static bool __init page_ext_consistency_need(void)
 {
@@ -518,7 +553,9 @@ static void __init page_ext_consistency_init(void)
 	for_each_populated_zone(zone)
 		pec_init_zone(zone, &nr_free, &nr_allocated);
 
+#ifdef CONFIG_MEMORY_HOTPLUG
 	hotplug_memory_notifier(pec_memory_callback, DEFAULT_CALLBACK_PRI - 1);
+#endif
 	static_branch_disable(&page_ext_consistency_disabled);
 	pr_info("page_ext_consistency: enabled, mode:%s, %lu pages recorded (%lu free, %lu allocated)\n",
 		pec_mode_name[pec_mode], nr_free + nr_allocated, nr_free,
@@ -534,17 +571,36 @@ struct page_ext_operations page_ext_consistency_ops = {
 /*
  * The scrub checks every record of every populated zone, so that corruption
  * of a page that will not be allocated or freed for a long time is found
- * too.  Under the zone lock PageBuddy is stable, and a page only becomes
- * PageBuddy after its free hook made it FREE (pages leave buddy under the
- * lock and meet the alloc hook after it), so every page of a buddy block
- * must be FREE.  Any other page may be either (pcp lists, isolated pages),
- * but must hold a valid pattern.
+ * too.  Under the zone lock PageBuddy and guard blocks are stable, and a
+ * page only joins a free block after its free hook made it FREE (pages leave
+ * free blocks under the lock and meet the alloc hook after it), so every
+ * page of a free block must be FREE.  Any other page may be either (pcp
+ * lists, isolated pages, allocated pages), but must hold a valid pattern.
  *
  * The zone lock is held for PEC_SCRUB_CHUNK pages at a time: one
  * MAX_PAGE_ORDER block, so no buddy block straddles two chunks and each hold
- * stays in the tens of microseconds on real hardware.
+ * stays in the tens of microseconds on real hardware.  Nothing is reported
+ * under the lock: printk may reach a console driver that allocates memory,
+ * which would take the zone lock again.  The chunk notes what it found, and
+ * the reports follow once the lock is dropped.  get_online_mems() keeps the
+ * memory map of the reported pages in place until then.
  */
 #define PEC_SCRUB_CHUNK		MAX_ORDER_NR_PAGES
+/* Findings of one chunk reported in full; further ones are counted. */
+#define PEC_SCRUB_FINDINGS	8
+
+struct pec_finding {
+	enum pec_class class;
+	unsigned long pfn, block_pfn;
+	unsigned int order;
+	unsigned long expected, found;
+};
+
+struct pec_scrub_chunk {
+	unsigned int nr;
+	unsigned long unreported[NR_PEC_CLASSES];
+	struct pec_finding finding[PEC_SCRUB_FINDINGS];
+};
 
 static DEFINE_MUTEX(pec_scrub_lock);
 static unsigned long pec_scrub_runs;
@@ -552,66 +608,130 @@ static unsigned long pec_scrub_pages;
 static u64 pec_scrub_last_ns;
 static u64 pec_scrub_max_hold_ns;
 
-/* Check the records of one buddy block, or of one page outside buddy. */
-static unsigned long pec_scrub_page(struct page *page, struct page_ext *page_ext)
+static void pec_scrub_note(struct pec_scrub_chunk *chunk, enum pec_class class,
+			   unsigned long pfn, unsigned long block_pfn,
+			   unsigned int order, unsigned long expected,
+			   unsigned long found)
 {
-	unsigned long nr, i, found;
-	unsigned int order;
+	struct pec_finding *f;
 
-	if (!PageBuddy(page)) {
-		found = pec_record_get(page_ext);
-		if (unlikely(found != PEC_FREE && found != PEC_ALLOCATED))
-			pec_report(PEC_CORRUPT_RECORD, page, page, 0, page_ext,
-				   PEC_VALID, found, page_count(page) ?
-				   PEC_ALLOCATED : PEC_FREE, "scrub");
-		return 1;
+	if (chunk->nr == PEC_SCRUB_FINDINGS) {
+		chunk->unreported[class]++;
+		return;
 	}
+	f = &chunk->finding[chunk->nr++];
+	*f = (struct pec_finding) {
+		.class = class, .pfn = pfn, .block_pfn = block_pfn,
+		.order = order, .expected = expected, .found = found,
+	};
+}
 
-	order = buddy_order(page);
-	nr = 1UL << order;
-	for (i = 0; i < nr; i++) {
+/*
+ * Check every page of the free block of @order at @pfn.  A page that is not
+ * FREE is resynced to FREE at once, under the lock, because the block may be
+ * allocated as soon as the lock is dropped.
+ */
+static void pec_scrub_free_block(struct pec_scrub_chunk *chunk,
+				 unsigned long pfn, unsigned int order)
+{
+	struct page_ext_iter iter;
+	struct page_ext *page_ext;
+	unsigned long found;
+
+	for_each_page_ext(pfn_to_page(pfn), 1UL << order, page_ext, iter) {
 		found = pec_record_get(page_ext);
-		if (unlikely(found != PEC_FREE))
-			pec_report(found == PEC_ALLOCATED ? PEC_BUDDY_ALLOCATED :
-				   PEC_CORRUPT_RECORD, nth_page(page, i), page,
-				   order, page_ext, PEC_FREE, found, PEC_FREE,
-				   "scrub");
-		page_ext = page_ext_next(page_ext);
+		if (likely(found == PEC_FREE))
+			continue;
+		pec_scrub_note(chunk, found == PEC_ALLOCATED ?
+			       PEC_BUDDY_ALLOCATED : PEC_CORRUPT_RECORD,
+			       pfn + iter.index, pfn, order, PEC_FREE, found);
+		pec_record_set(page_ext, PEC_FREE);
 	}
-	return nr;
+}
+
+/*
+ * Check a page outside the free blocks, which must hold a valid pattern.
+ * Which one it should hold cannot be told from here: pages on pcp lists and
+ * isolated free pages have a refcount of zero, and so do allocated ones (the
+ * tail pages of a block allocated without __GFP_COMP, a frozen hugetlb
+ * folio).  An invalid record is left as it is: the page's next transition
+ * reports it again and resyncs it to the state that transition knows.
+ */
+static void pec_scrub_other_page(struct pec_scrub_chunk *chunk,
+				 unsigned long pfn)
+{
+	struct page_ext *page_ext;
+	unsigned long found;
+
+	page_ext = page_ext_lookup(pfn);
+	if (!page_ext)
+		return;
+	found = pec_record_get(page_ext);
+	if (unlikely(found != PEC_FREE && found != PEC_ALLOCATED))
+		pec_scrub_note(chunk, PEC_CORRUPT_RECORD, pfn, pfn, 0,
+			       PEC_VALID, found);
 }
 
 /* Scrub [@pfn, @end) of @zone; called with the zone lock held. */
-static unsigned long pec_scrub_range(struct zone *zone, unsigned long pfn,
+static unsigned long pec_scrub_range(struct pec_scrub_chunk *chunk,
+				     struct zone *zone, unsigned long pfn,
 				     unsigned long end)
 {
-	struct page_ext *page_ext;
 	unsigned long checked = 0, nr;
 	struct page *page;
+	int order;
 
+	rcu_read_lock();
 	while (pfn < end) {
 		page = pfn_to_online_page(pfn);
 		if (!page) {
-			pfn = ALIGN(pfn + 1, pageblock_nr_pages);
+			pfn = pec_next_pfn(pfn);
 			continue;
 		}
 		nr = 1;
-		page_ext = page_zone(page) == zone ? page_ext_get(page) : NULL;
-		if (page_ext) {
-			nr = pec_scrub_page(page, page_ext);
-			page_ext_put(page_ext);
+		if (page_zone(page) == zone) {
+			order = pec_free_block_order(page);
+			if (order >= 0) {
+				nr = 1UL << order;
+				pec_scrub_free_block(chunk, pfn, order);
+			} else {
+				pec_scrub_other_page(chunk, pfn);
+			}
 			checked += nr;
 		}
 		pfn += nr;
 	}
+	rcu_read_unlock();
 	return checked;
+}
+
+/* Report what a chunk found, with the zone lock dropped. */
+static void pec_scrub_report(struct pec_scrub_chunk *chunk, unsigned long start,
+			     unsigned long end)
+{
+	unsigned long unreported = 0;
+	struct pec_finding *f;
+	unsigned int i;
+
+	for (i = 0; i < chunk->nr; i++) {
+		f = &chunk->finding[i];
+		pec_report(f->class, f->pfn, f->block_pfn, f->order,
+			   f->expected, f->found, "scrub");
+	}
+	for (i = 0; i < NR_PEC_CLASSES; i++) {
+		atomic_long_add(chunk->unreported[i], &pec_violations[i]);
+		unreported += chunk->unreported[i];
+	}
+	if (unreported)
+		pr_err("page_ext_consistency: scrub: %lu more violations in pfn %#lx-%#lx, counted but not reported\n",
+		       unreported, start, end - 1);
 }
 
 /**
  * page_ext_consistency_scrub() - Verify every page's record.
  *
  * Walks all populated zones in chunks under the zone lock and reports every
- * record that is invalid, and every page of a buddy block that is not
+ * record that is invalid, and every page of a free block that is not
  * recorded FREE, through the same path and action as the allocator hooks.
  *
  * Context: Process context, may sleep.
@@ -621,23 +741,28 @@ long page_ext_consistency_scrub(void)
 {
 	unsigned long pfn, next, end, flags, checked = 0;
 	u64 start, t0, hold, max_hold = 0;
+	struct pec_scrub_chunk chunk;
 	struct zone *zone;
 
 	if (static_branch_likely(&page_ext_consistency_disabled))
 		return -ENODEV;
 
 	mutex_lock(&pec_scrub_lock);
+	get_online_mems();
 	start = ktime_get_ns();
 	for_each_populated_zone(zone) {
 		end = zone_end_pfn(zone);
 		for (pfn = zone->zone_start_pfn; pfn < end; pfn = next) {
 			next = min(ALIGN(pfn + 1, PEC_SCRUB_CHUNK), end);
+			memset(&chunk, 0, sizeof(chunk));
 			spin_lock_irqsave(&zone->lock, flags);
 			t0 = ktime_get_ns();
-			checked += pec_scrub_range(zone, pfn, next);
+			checked += pec_scrub_range(&chunk, zone, pfn, next);
 			hold = ktime_get_ns() - t0;
 			spin_unlock_irqrestore(&zone->lock, flags);
 			max_hold = max(max_hold, hold);
+			if (unlikely(chunk.nr))
+				pec_scrub_report(&chunk, pfn, next);
 			cond_resched();
 		}
 	}
@@ -645,6 +770,7 @@ long page_ext_consistency_scrub(void)
 	pec_scrub_pages = checked;
 	pec_scrub_last_ns = ktime_get_ns() - start;
 	pec_scrub_max_hold_ns = max(pec_scrub_max_hold_ns, max_hold);
+	put_online_mems();
 	mutex_unlock(&pec_scrub_lock);
 	return checked;
 }
@@ -729,33 +855,41 @@ static void pec_count_records(unsigned long *nr_free, unsigned long *nr_allocate
 			      unsigned long *nr_invalid)
 {
 	struct page_ext *page_ext;
-	unsigned long pfn;
+	unsigned long pfn, end;
 	struct zone *zone;
 	struct page *page;
 
+	get_online_mems();
 	for_each_populated_zone(zone) {
-		for (pfn = zone->zone_start_pfn; pfn < zone_end_pfn(zone); pfn++) {
+		end = zone_end_pfn(zone);
+		for (pfn = zone->zone_start_pfn; pfn < end; pfn++) {
 			if (!(pfn & (pageblock_nr_pages - 1)))
 				cond_resched();
 			page = pfn_to_online_page(pfn);
-			if (!page || page_zone(page) != zone)
+			if (!page) {
+				pfn = pec_next_pfn(pfn) - 1;
 				continue;
-			page_ext = page_ext_get(page);
-			if (!page_ext)
-				continue;
-			switch (pec_record_get(page_ext)) {
-			case PEC_FREE:
-				(*nr_free)++;
-				break;
-			case PEC_ALLOCATED:
-				(*nr_allocated)++;
-				break;
-			default:
-				(*nr_invalid)++;
 			}
-			page_ext_put(page_ext);
+			if (page_zone(page) != zone)
+				continue;
+			rcu_read_lock();
+			page_ext = page_ext_lookup(pfn);
+			if (page_ext) {
+				switch (pec_record_get(page_ext)) {
+				case PEC_FREE:
+					(*nr_free)++;
+					break;
+				case PEC_ALLOCATED:
+					(*nr_allocated)++;
+					break;
+				default:
+					(*nr_invalid)++;
+				}
+			}
+			rcu_read_unlock();
 		}
 	}
+	put_online_mems();
 }
 
 static int stats_show(struct seq_file *m, void *v)

@@ -13,6 +13,7 @@
 #include <kunit/test.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
+#include <linux/page_owner.h>
 #include <linux/random.h>
 
 /* How the tests corrupt a record they own. */
@@ -36,13 +37,14 @@ static unsigned long pec_test_violations(void)
 
 static unsigned long pec_test_record(struct page *page)
 {
-	struct page_ext *page_ext = page_ext_get(page);
-	unsigned long record;
+	struct page_ext *page_ext;
+	unsigned long record = ~0UL;
 
-	if (!page_ext)
-		return ~0UL;
-	record = pec_record_get(page_ext);
-	page_ext_put(page_ext);
+	rcu_read_lock();
+	page_ext = page_ext_lookup(page_to_pfn(page));
+	if (page_ext)
+		record = pec_record_get(page_ext);
+	rcu_read_unlock();
 	return record;
 }
 
@@ -64,12 +66,13 @@ static void pec_test_corrupt(struct page *page, enum pec_test_corruption how)
 		[FLIP_ALLOCATED_BIT]	= PEC_ALLOCATED,
 		[FLIP_BOTH_BITS]	= PEC_MASK,
 	};
-	struct page_ext *page_ext = page_ext_get(page);
+	struct page_ext *page_ext;
 
-	if (!page_ext)
-		return;
-	pec_record_set(page_ext, pec_record_get(page_ext) ^ flip[how]);
-	page_ext_put(page_ext);
+	rcu_read_lock();
+	page_ext = page_ext_lookup(page_to_pfn(page));
+	if (page_ext)
+		pec_record_set(page_ext, pec_record_get(page_ext) ^ flip[how]);
+	rcu_read_unlock();
 }
 
 /*
@@ -214,7 +217,95 @@ static void test_alloc_contig(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pec_test_violations(), violations);
 	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 0U);
 }
+
+#if defined(CONFIG_PAGE_OWNER) && defined(CONFIG_SPARSEMEM)
+/*
+ * page_owner, the other client that writes the page_ext flags word, must
+ * walk a block that spans memory sections with the page_ext iterator too:
+ * page_ext_next() alone runs off the end of the first section's array,
+ * writes into whatever memory follows, and leaves the pages of the second
+ * section without an owner.
+ */
+static void test_page_owner_spans_sections(struct kunit *test)
+{
+	const unsigned int order = PFN_SECTION_SHIFT + 1;
+	unsigned long i, nr = 1UL << order, pfn, owned = 0;
+	struct page_ext *page_ext;
+	struct page *page;
+
+	if (!static_branch_unlikely(&page_owner_inited))
+		kunit_skip(test, "Test requires: page_owner=on");
+	page = alloc_contig_pages(nr, GFP_KERNEL | __GFP_COMP | __GFP_NOWARN,
+				  numa_mem_id(), NULL);
+	if (!page)
+		kunit_skip(test, "no free contiguous range of order %u", order);
+	pfn = page_to_pfn(page);
+	rcu_read_lock();
+	for (i = 0; i < nr; i++) {
+		page_ext = page_ext_lookup(pfn + i);
+		owned += page_ext &&
+			 test_bit(PAGE_EXT_OWNER_ALLOCATED, &page_ext->flags);
+	}
+	rcu_read_unlock();
+	free_contig_range(pfn, nr);
+
+	KUNIT_EXPECT_EQ(test, owned, nr);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 0U);
+}
 #endif
+#endif
+
+/*
+ * The page_ext iterator looks the entries up again where a range crosses a
+ * memory section (with FLATMEM, page_ext is one array per node, and a
+ * MAX_PAGE_ORDER boundary is crossed instead): every step must give the entry
+ * that a lookup of its PFN gives, and the walk must stop at its count.
+ */
+static void test_page_ext_iter(struct kunit *test)
+{
+#ifdef CONFIG_SPARSEMEM
+	const unsigned long boundary = PAGES_PER_SECTION;
+#else
+	const unsigned long boundary = MAX_ORDER_NR_PAGES;
+#endif
+	struct page_ext *seen[4], *want[4], *page_ext;
+	unsigned long pfn, start = 0, i, steps = 0, empty = 0;
+	struct page_ext_iter iter;
+	struct zone *zone;
+
+	for_each_populated_zone(zone) {
+		for (pfn = ALIGN(zone->zone_start_pfn + 2, boundary);
+		     !start && pfn + 2 <= zone_end_pfn(zone); pfn += boundary) {
+			for (i = 0; i < 4; i++)
+				if (!pfn_to_online_page(pfn - 2 + i))
+					break;
+			if (i == 4)
+				start = pfn - 2;
+		}
+	}
+	if (!start)
+		kunit_skip(test, "no online range across a %lu-page boundary",
+			   boundary);
+
+	rcu_read_lock();
+	for (i = 0; i < 4; i++)
+		want[i] = page_ext_lookup(start + i);
+	for_each_page_ext(pfn_to_page(start), 4, page_ext, iter) {
+		if (iter.index < 4)
+			seen[iter.index] = page_ext;
+		steps++;
+	}
+	for_each_page_ext(pfn_to_page(start), 0, page_ext, iter)
+		empty++;
+	rcu_read_unlock();
+
+	KUNIT_EXPECT_EQ(test, steps, 4UL);
+	KUNIT_EXPECT_EQ(test, empty, 0UL);
+	for (i = 0; i < min(steps, 4UL); i++) {
+		KUNIT_EXPECT_NOT_NULL(test, want[i]);
+		KUNIT_EXPECT_PTR_EQ(test, seen[i], want[i]);
+	}
+}
 
 /*
  * The allocator hands out a page that is already allocated, which is what a
@@ -412,8 +503,39 @@ static void test_scrub_clean(struct kunit *test)
 }
 
 /*
+ * The scrub checks every page that has a record.  Where its walk meets a
+ * PFN without an online page it may skip only as far as that answer goes:
+ * pfn_to_online_page() answers per subsection inside an online section, and
+ * a subsection can be smaller than a pageblock.  A walk of every PFN counts
+ * the pages the scrub must check.
+ */
+static void test_scrub_covers_every_page(struct kunit *test)
+{
+	unsigned long pfn, expected = 0;
+	struct zone *zone;
+	struct page *page;
+
+	for_each_populated_zone(zone) {
+		for (pfn = zone->zone_start_pfn; pfn < zone_end_pfn(zone); pfn++) {
+			if (!(pfn % pageblock_nr_pages))
+				cond_resched();
+			page = pfn_to_online_page(pfn);
+			if (!page || page_zone(page) != zone)
+				continue;
+			rcu_read_lock();
+			expected += !!page_ext_lookup(pfn);
+			rcu_read_unlock();
+		}
+	}
+	KUNIT_EXPECT_EQ(test, page_ext_consistency_scrub(), (long)expected);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 0U);
+}
+
+/*
  * The scrub finds a corrupted record of a page that is not being allocated
- * or freed, and resyncs it to ALLOCATED because the page is in use.
+ * or freed.  It reports it with the zone lock dropped (interrupts on), and
+ * leaves the record as it found it: only the page's next transition knows
+ * which state it should be in, so the free reports it again and resyncs it.
  */
 static void test_scrub_finds_corruption(struct kunit *test)
 {
@@ -425,11 +547,81 @@ static void test_scrub_finds_corruption(struct kunit *test)
 	KUNIT_EXPECT_GT(test, page_ext_consistency_scrub(), 0L);
 	pec_test_expect_report(test, PEC_CORRUPT_RECORD, before, page, 0,
 			       "free|allocated", "invalid(none)");
-	KUNIT_EXPECT_EQ(test, pec_test_record(page), PEC_ALLOCATED);
+	KUNIT_EXPECT_FALSE(test, pec_test_capture.irqs_disabled);
+	KUNIT_EXPECT_EQ(test, pec_test_record(page), 0UL);
 
 	__free_page(page);
-	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 1U);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 2U);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.class, PEC_CORRUPT_RECORD);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&pec_violations[PEC_CORRUPT_RECORD]),
+			before + 2);
 }
+
+/*
+ * Pages can be allocated with a refcount of zero: the tail pages of a block
+ * allocated without __GFP_COMP, and every page of a free (frozen) hugetlb
+ * folio.  A corrupted record there is reported by the scrub and again by
+ * the block's free, both as corrupt-record: the scrub must not guess the
+ * page FREE from its refcount, which would make the free report a bad free
+ * that never happened.
+ */
+static void test_scrub_unreferenced_page(struct kunit *test)
+{
+	unsigned long corrupt = atomic_long_read(&pec_violations[PEC_CORRUPT_RECORD]);
+	unsigned long bad_free = atomic_long_read(&pec_violations[PEC_BAD_FREE]);
+	const unsigned int order = PEC_TEST_BLOCK_ORDER;
+	struct page *tail, *page = pec_test_alloc_block(test, &tail);
+
+	KUNIT_EXPECT_EQ(test, page_count(tail), 0);
+	pec_test_corrupt(tail, FLIP_ALLOCATED_BIT);
+	KUNIT_EXPECT_GT(test, page_ext_consistency_scrub(), 0L);
+	pec_test_expect_report(test, PEC_CORRUPT_RECORD, corrupt, tail, 0,
+			       "free|allocated", "invalid(none)");
+
+	__free_pages(page, order);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 2U);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.class, PEC_CORRUPT_RECORD);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.pfn, page_to_pfn(tail));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&pec_violations[PEC_BAD_FREE]),
+			bad_free);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&pec_violations[PEC_CORRUPT_RECORD]),
+			corrupt + 2);
+}
+
+#ifdef CONFIG_MEMORY_FAILURE
+/*
+ * A hwpoisoned page that is freed takes the early return of
+ * free_pages_prepare() and never reaches buddy, so its record must stay
+ * ALLOCATED: soft offline takes a reference on it again, and
+ * unpoison_memory() clears the poison and frees it for real, through the
+ * free hook.  The test walks those steps on a page it owns.
+ */
+static void test_hwpoison_free(struct kunit *test)
+{
+	unsigned long violations = pec_test_violations();
+	unsigned long kept, freed, flags;
+	struct page *page = alloc_page(GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	SetPageHWPoison(page);
+	put_page(page);
+	kept = pec_test_record(page);
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), 0);
+
+	/* What soft offline, then unpoison_memory(), do with the page. */
+	page_ref_inc(page);
+	ClearPageHWPoison(page);
+	local_irq_save(flags);
+	put_page(page);
+	freed = pec_test_record(page);
+	local_irq_restore(flags);
+
+	KUNIT_EXPECT_EQ(test, kept, PEC_ALLOCATED);
+	KUNIT_EXPECT_EQ(test, freed, PEC_FREE);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 0U);
+	KUNIT_EXPECT_EQ(test, pec_test_violations(), violations);
+}
+#endif
 
 struct pec_test_thread {
 	struct task_struct *task;
@@ -519,7 +711,11 @@ static struct kunit_case page_ext_consistency_test_cases[] = {
 	KUNIT_CASE(test_split_page),
 #ifdef CONFIG_CONTIG_ALLOC
 	KUNIT_CASE_PARAM(test_alloc_contig, pec_test_contig_order_gen_params),
+#if defined(CONFIG_PAGE_OWNER) && defined(CONFIG_SPARSEMEM)
+	KUNIT_CASE(test_page_owner_spans_sections),
 #endif
+#endif
+	KUNIT_CASE(test_page_ext_iter),
 	KUNIT_CASE(test_double_alloc),
 	KUNIT_CASE(test_bad_free),
 	KUNIT_CASE(test_corrupt_free_bit),
@@ -530,7 +726,12 @@ static struct kunit_case page_ext_consistency_test_cases[] = {
 	KUNIT_CASE(test_overlapping_alloc),
 	KUNIT_CASE(test_overlap_caught_at_free),
 	KUNIT_CASE(test_scrub_clean),
+	KUNIT_CASE(test_scrub_covers_every_page),
 	KUNIT_CASE(test_scrub_finds_corruption),
+	KUNIT_CASE(test_scrub_unreferenced_page),
+#ifdef CONFIG_MEMORY_FAILURE
+	KUNIT_CASE(test_hwpoison_free),
+#endif
 	KUNIT_CASE_SLOW(test_concurrent_churn),
 	{}
 };
