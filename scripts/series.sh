@@ -81,12 +81,17 @@ while IFS= read -r line || [[ -n $line ]]; do
 	*)
 		((${#SECS[@]})) || die "$where: file '${w[0]}' before the first 'patch'"
 		xf=${w[*]:1}
-		case ${w[1]:-} in
-		"") ;;
-		minus-kconfig) ((${#w[@]} == 3)) || die "$where: expected 'PATH minus-kconfig SYMBOL'" ;;
-		minus-ifdef-include) ((${#w[@]} == 4)) || die "$where: expected 'PATH minus-ifdef-include SYMBOL FILE'" ;;
-		*) die "$where: unknown transform '${w[1]}'" ;;
-		esac
+		# A sequence of transforms, each with its fixed number of arguments.
+		k=1
+		while ((k < ${#w[@]})); do
+			case ${w[k]} in
+			minus-kconfig | minus-ifdef | minus-include) nargs=1 ;;
+			minus-ifdef-include) nargs=2 ;;
+			*) die "$where: unknown transform '${w[k]}'" ;;
+			esac
+			((k + nargs < ${#w[@]})) || die "$where: '${w[k]}' needs $nargs argument(s)"
+			k=$((k + nargs + 1))
+		done
 		[[ -z $xf || ${w[0]} != *[*?[]* ]] || die "$where: a transform needs a single file, not a glob"
 		E_SEC+=($((${#SECS[@]} - 1)))
 		E_PAT+=("${w[0]}")
@@ -191,10 +196,45 @@ full_content() {
 	printf '%s\n' "$out"
 }
 
+# transforms IN OUT XF...: OUT = IN minus the parts named by a sequence of
+# transforms (each: its name, then its arguments).
+transforms() {
+	local in=$1 out=$2 nargs
+	shift 2
+	cp "$in" "$scratch/xf.in"
+	while (($#)); do
+		case $1 in
+		minus-ifdef-include) nargs=2 ;;
+		*) nargs=1 ;;
+		esac
+		transform "$scratch/xf.in" "$scratch/xf.out" "${@:1:nargs + 1}"
+		mv "$scratch/xf.out" "$scratch/xf.in"
+		shift $((nargs + 1))
+	done
+	mv "$scratch/xf.in" "$out"
+}
+
 # transform IN OUT XF...: OUT = IN minus the part named by the transform.
 transform() {
 	local in=$1 out=$2 kind=$3 n
 	case $kind in
+	minus-ifdef)
+		# Every "#ifdef SYMBOL" block, through its own #endif (an #else
+		# part goes with it), and a blank line left doubled by it.
+		awk -v a="#ifdef $4" '
+			skip == 0 && $0 == a { skip = 1; next }
+			skip > 0 {
+				if ($0 ~ /^#[ \t]*if/) skip++
+				else if ($0 ~ /^#[ \t]*endif/) skip--
+				if (skip == 0) dropped = 1
+				next
+			}
+			dropped && $0 == "" && prev == "" { dropped = 0; next }
+			{ dropped = 0; prev = $0; print }' "$in" >"$out"
+		;;
+	minus-include)
+		awk -v a="#include <$4>" '$0 != a' "$in" >"$out"
+		;;
 	minus-kconfig)
 		n=$(grep -cx "config $4" "$in" || true)
 		((n == 1)) || die "minus-kconfig $4: $n 'config $4' lines in $(basename "$in") (want 1)"
@@ -262,7 +302,7 @@ for s in "${!SECS[@]}"; do
 			t=$(kpath "$f")
 			if [[ -n ${E_XF[i]} ]]; then
 				read -r -a xf <<<"${E_XF[i]}"
-				transform "$src" "$scratch/xf" "${xf[@]}"
+				transforms "$src" "$scratch/xf" "${xf[@]}"
 				src=$scratch/xf
 			fi
 			mkdir -p "$(dirname "$WT/$t")"
