@@ -9,9 +9,10 @@
 #   W=1                  kernel build with extra warnings
 #   JOBS=N               parallel build jobs (default: nproc)
 #   T="group ..."        make check: run only these test groups
+#   FLAVOUR=debug        the debug kernel (default lean: make run, make bench)
 #   FORCE=1              make apply: overwrite edits made in the tree
 
-export KSRC KBASE KVM TCG_THREAD W JOBS T FORCE APPEND JOB TIMEOUT
+export ARCH KSRC KBASE KVM TCG_THREAD W JOBS T FORCE APPEND JOB TIMEOUT FLAVOUR
 
 S := scripts
 
@@ -25,8 +26,9 @@ help:
 	@echo "  make deps       install host packages (Debian 12; no-op when present)"
 	@echo "  make tree       unpack linux-source-6.12 into build/linux (git, tag pec-base)"
 	@echo "  make apply      apply the overlay (new files + *.patch) to the kernel tree"
-	@echo "  make build      apply + configure + build bzImage into build/obj/x86_64 (ccache)"
-	@echo "  make initramfs  build build/initramfs.cpio.gz (busybox, scripts/guest)"
+	@echo "  make build      apply + configure + build bzImage into build/obj/x86_64 (ccache;"
+	@echo "                  FLAVOUR=debug: the debug kernel, build/obj/x86_64-debug)"
+	@echo "  make initramfs  build build/initramfs-<arch>.cpio.gz (busybox, scripts/guest)"
 	@echo "  make sync-back  copy edits made in the kernel tree back into the overlay"
 	@echo "  make series     export the upstream patch series to build/series/out (OUT=dir)"
 	@echo "  make bench      benchmarks: checker off/on/page_owner/not built, x86_64 (QEMU) and UML;"
@@ -34,7 +36,8 @@ help:
 	@echo "  make clean      remove build outputs (keeps the kernel tree and ccache)"
 	@echo "  make distclean  remove build/ entirely (kernel tree, objects, logs)"
 	@echo ""
-	@echo "  Variables: KSRC=<your tree> KBASE=<ref> KVM=1 TCG_THREAD=single W=1 JOBS=N T=\"<groups>\" FORCE=1"
+	@echo "  Variables: KSRC=<your tree> KBASE=<ref> FLAVOUR=lean|debug KVM=1 TCG_THREAD=single W=1"
+	@echo "             JOBS=N T=\"<groups>\" FORCE=1"
 
 deps:
 	@$(S)/deps.sh
@@ -67,7 +70,7 @@ bench:
 	@$(S)/bench.sh
 
 clean:
-	rm -rf build/obj build/logs build/initramfs build/initramfs.cpio.gz build/initramfs.cpio.gz.stamp
+	rm -rf build/obj build/logs build/initramfs-* build/mm-selftests*
 
 distclean:
 	rm -rf build

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Prepare the tree, apply the overlay, configure and build bzImage (ccache).
+# Prepare the tree, apply the overlay, configure and build the kernel image
+# of $ARCH (bzImage, or Image.gz for arm64) with ccache.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -13,11 +14,13 @@ mkdir -p "$CCACHE_DIR"
 [[ -f $CCACHE_DIR/ccache.conf ]] || ccache -M "${CCACHE_MAXSIZE:-5G}" >/dev/null
 ccache -z >/dev/null
 
-args=(-C "$KSRC" O="$OBJ" -j"$JOBS" CC="ccache gcc")
+args=(-j"$JOBS")
 [[ -n ${W:-} ]] && args+=(W="$W")
-msg "building bzImage ($ARCH, -j$JOBS${W:+, W=$W})..."
+[[ -z $CROSS_COMPILE ]] || command -v "${CROSS_COMPILE}gcc" >/dev/null ||
+	die "${CROSS_COMPILE}gcc not installed; run 'make deps'"
+msg "building $KIMAGE_TARGET ($ARCH${FLAVOUR:+ $FLAVOUR}, -j$JOBS${W:+, W=$W})..."
 start=$SECONDS
-if ! make "${args[@]}" bzImage >"$OBJ/build.log" 2>&1; then
+if ! kmake "${args[@]}" "$KIMAGE_TARGET" >"$OBJ/build.log" 2>&1; then
 	grep -E 'error|Error|warning:' "$OBJ/build.log" | head -40 >&2 || true
 	tail -n 20 "$OBJ/build.log" >&2
 	die "kernel build failed; full log: $OBJ/build.log"
@@ -25,4 +28,4 @@ fi
 grep -E 'warning:' "$OBJ/build.log" | grep -v '^make' | head -40 || true
 hits=$(ccache --print-stats 2>/dev/null | awk -F'\t' '$1 ~ /^(direct|preprocessed)_cache_hit$/ {h += $2} $1 ~ /cache_miss$/ {m += $2} END {printf "%d hits, %d misses", h, m}')
 msg "built in $((SECONDS - start)) s (ccache: $hits)"
-msg "bzImage: $BZIMAGE"
+msg "kernel: $KIMAGE"

@@ -39,6 +39,7 @@ for g in "${groups[@]}"; do
 		continue
 	fi
 	msg "test group $g"
+	t0=$SECONDS
 	# A separate bash, so that set -e stays in force inside the group (it
 	# would be disabled in a subshell whose status we test).
 	rc=0
@@ -53,6 +54,7 @@ for g in "${groups[@]}"; do
 		fail "$g" "group crashed (exit $rc) at ${where#"$REPO"/}"
 	fi
 	rm -f "$RESULTS.where"
+	msg "test group $g: $((SECONDS - t0)) s"
 done
 
 p=$(grep -c '^pass ' "$RESULTS" || true)

@@ -1,23 +1,42 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Generate $OBJ/.config: tinyconfig + scripts/config/$ARCH.config, then check
-# that every option the fragment asks for survived olddefconfig.
+# Generate $OBJ/.config: tinyconfig + scripts/config/$ARCH.config (and
+# scripts/config/debug.config with FLAVOUR=debug), then check that every
+# option the fragments ask for survived olddefconfig.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 require_tree
 
-FRAGMENT=${CONFIG_FRAGMENT:-$REPO/scripts/config/$ARCH.config}
-[[ -f $FRAGMENT ]] || die "no config fragment $FRAGMENT"
+if [[ -n ${CONFIG_FRAGMENT:-} ]]; then
+	fragments=("$CONFIG_FRAGMENT")
+else
+	fragments=("$REPO/scripts/config/$ARCH.config")
+	if [[ $FLAVOUR != lean ]]; then
+		n=${#fragments[@]}
+		for f in "$REPO/scripts/config/$FLAVOUR.config" "$REPO/scripts/config/$ARCH-$FLAVOUR.config"; do
+			[[ -f $f ]] && fragments+=("$f")
+		done
+		((${#fragments[@]} > n)) || die "FLAVOUR=$FLAVOUR: no scripts/config/$FLAVOUR.config or scripts/config/$ARCH-$FLAVOUR.config"
+	fi
+fi
+for f in "${fragments[@]}"; do
+	[[ -f $f ]] || die "no config fragment $f"
+done
 mkdir -p "$OBJ"
 cfg=$OBJ/.config
-mk=(make -s -C "$KSRC" O="$OBJ" ARCH="${ARCH/x86_64/x86}")
+mk=(kmake -s)
+names=$(printf '%s + ' "${fragments[@]#"$REPO"/}")
 
-msg "configuring (tinyconfig + ${FRAGMENT#"$REPO"/})..."
+msg "configuring (tinyconfig + ${names% + })..."
 [[ -f $cfg ]] && cp -p "$cfg" "$cfg.prev"
 "${mk[@]}" tinyconfig >/dev/null
-(cd "$OBJ" && "$KSRC/scripts/kconfig/merge_config.sh" -m -O "$OBJ" "$cfg" "$FRAGMENT" >/dev/null)
+(cd "$OBJ" && "$KSRC/scripts/kconfig/merge_config.sh" -m -O "$OBJ" "$cfg" "${fragments[@]}" >/dev/null)
 "${mk[@]}" olddefconfig >/dev/null
 
+# What the fragments ask for, the last word on each option winning.
+wanted=$(awk '/^CONFIG_[A-Za-z0-9_]+=/ { o = $0; sub(/=.*/, "", o); w[o] = $0; next }
+	/^# CONFIG_[A-Za-z0-9_]+ is not set$/ { w[$2] = $0 }
+	END { for (o in w) print w[o] }' "${fragments[@]}" | sort)
 missing=()
 while IFS= read -r line; do
 	case $line in
@@ -30,7 +49,7 @@ while IFS= read -r line; do
 		grep -q "^$opt=" "$cfg" && missing+=("$line (got: $(grep "^$opt=" "$cfg"))")
 		;;
 	esac
-done <"$FRAGMENT"
+done <<<"$wanted"
 
 # Keep the mtime when nothing changed, so kbuild does not resync.
 if [[ -f $cfg.prev ]]; then
@@ -39,7 +58,7 @@ if [[ -f $cfg.prev ]]; then
 fi
 
 if ((${#missing[@]})); then
-	printf 'error: config options from %s did not survive olddefconfig:\n' "${FRAGMENT#"$REPO"/}" >&2
+	printf 'error: config options from %s did not survive olddefconfig:\n' "${names% + }" >&2
 	printf '    %s\n' "${missing[@]}" >&2
 	printf 'Check their dependencies (make O=%s menuconfig, search with /) and fix the fragment or the Kconfig.\n' "$OBJ" >&2
 	exit 1

@@ -5,6 +5,23 @@
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$REPO/build}
 ARCH=${ARCH:-x86_64}
+# The kernel's name for the architecture, the cross compiler, the image
+# that make builds and QEMU boots, and the guest's console.
+case $ARCH in
+x86_64) KARCH=x86 CROSS_COMPILE= KIMAGE_TARGET=bzImage CONSOLE=ttyS0 ;;
+arm64) KARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- KIMAGE_TARGET=Image.gz CONSOLE=ttyAMA0 ;;
+um) KARCH=um CROSS_COMPILE= KIMAGE_TARGET=linux CONSOLE= ;;
+*) echo "error: ARCH=$ARCH: the workbench supports x86_64 and arm64 (and um for make bench)" >&2; exit 1 ;;
+esac
+# FLAVOUR=lean: tinyconfig + scripts/config/$ARCH.config (make run, make bench);
+# any other flavour adds scripts/config/$FLAVOUR.config and/or
+# scripts/config/$ARCH-$FLAVOUR.config: debug (the x86_64 kernel of make
+# check), 64k (arm64 with 64K pages).
+FLAVOUR=${FLAVOUR:-lean}
+case $FLAVOUR in
+lean) OBJ_NAME=$ARCH ;;
+*) OBJ_NAME=$ARCH-$FLAVOUR ;;
+esac
 
 # Directories and top-level files of the repo that are overlaid on the kernel tree.
 OVERLAY_ROOTS=(Documentation include mm tools)
@@ -22,21 +39,36 @@ else
 	OWN_TREE=1
 fi
 if ((OWN_TREE)); then
-	OBJ=${OBJ:-$BUILD_DIR/obj/$ARCH}
+	OBJ=${OBJ:-$BUILD_DIR/obj/$OBJ_NAME}
 	KUNIT_OBJ=${KUNIT_OBJ:-$BUILD_DIR/obj/kunit-um}
 else
 	# One object dir per user tree: never mix two source trees in one O=.
 	tree_id=$(basename "$KSRC")-$(printf '%s' "$KSRC" | sha1sum | cut -c1-8)
-	OBJ=${OBJ:-$BUILD_DIR/obj/$ARCH-$tree_id}
+	OBJ=${OBJ:-$BUILD_DIR/obj/$OBJ_NAME-$tree_id}
 	KUNIT_OBJ=${KUNIT_OBJ:-$BUILD_DIR/obj/kunit-um-$tree_id}
 fi
 LOG_DIR=${LOG_DIR:-$BUILD_DIR/logs}
-INITRAMFS=${INITRAMFS:-$BUILD_DIR/initramfs.cpio.gz}
-BZIMAGE=$OBJ/arch/x86/boot/bzImage
+INITRAMFS=${INITRAMFS:-$BUILD_DIR/initramfs-$ARCH.cpio.gz}
+if [[ $ARCH == um ]]; then KIMAGE=$OBJ/linux; else KIMAGE=$OBJ/arch/$KARCH/boot/$KIMAGE_TARGET; fi
 LINUX_TARBALL=${LINUX_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 JOBS=${JOBS:-$(nproc)}
 # Outside the repo so that fresh clones (CI) on the same machine share it.
 export CCACHE_DIR=${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/page_ext_consistency/ccache}
+
+# use_flavour FLAVOUR [ARCH]: switch the paths above (OBJ, KIMAGE, ...) to
+# that kernel; for scripts and test groups that work on one kernel.
+use_flavour() {
+	export FLAVOUR=$1 ARCH=${2:-$ARCH}
+	unset OBJ KUNIT_OBJ KIMAGE INITRAMFS
+	# shellcheck source=scripts/lib.sh
+	. "$REPO/scripts/lib.sh"
+}
+
+# kmake ARGS...: make in the kernel tree for $ARCH, with ccache.
+kmake() {
+	make -C "$KSRC" O="$OBJ" ARCH="$KARCH" ${CROSS_COMPILE:+CROSS_COMPILE=$CROSS_COMPILE} \
+		CC="ccache ${CROSS_COMPILE}gcc" "$@"
+}
 
 msg() { printf '==> %s\n' "$*"; }
 info() { printf '    %s\n' "$*"; }
@@ -94,9 +126,55 @@ log_has() { grep -aqE -- "$1" "$LOGFILE"; }
 log_line_no() { grep -anE -m1 -- "$1" "$LOGFILE" | cut -d: -f1; }
 # log_job_rc JOB: the rc from "PEC-JOB-END JOB rc=N" (empty if the job did not end).
 log_job_rc() { grep -a -m1 "^PEC-JOB-END $1 rc=" "$LOGFILE" | sed 's/.* rc=//'; }
+# kunit_py_results LOG: "STATUS<TAB>case" for each case of a kunit.py run
+# (STATUS: PASSED, FAILED, SKIPPED, CRASHED); the parameters of a
+# parametrized case are folded into the case ("===== [PASSED] test_x =====").
+kunit_py_results() {
+	sed -n '/Starting KUnit Kernel/,$p' "$1" | sed -E 's/^\[[0-9:]+\] //' | awk '
+		/^=+ \[[A-Z]+\] .* =+$/ {
+			st = $2; gsub(/[][]/, "", st); nm = $0
+			sub(/^=+ \[[A-Z]+\] /, "", nm); sub(/ =+$/, "", nm)
+			inparam = 0
+			if (nm != suite) printf "%s\t%s\n", st, nm
+			next
+		}
+		/^=+ .* \([0-9]+ subtests\) =+$/ { suite = $2; next }
+		/^=+ [^ []+ +=+$/ { inparam = 1; next }
+		/^\[(PASSED|FAILED|SKIPPED|CRASHED)\] / {
+			if (inparam) next
+			st = $1; gsub(/[][]/, "", st); nm = $0; sub(/^\[[A-Z]+\] /, "", nm)
+			printf "%s\t%s\n", st, nm
+		}'
+}
+# report_kunit_py NAME LOG RC BUILD_DIR: in a test group, one line per case
+# of a kunit.py run, then one for the run itself (RC: kunit.py's exit code;
+# skip reasons come from the raw KTAP that kunit.py keeps in
+# BUILD_DIR/test.log).
+report_kunit_py() {
+	local n=$1 log=$2 rc=$3 raw=$4/test.log status name why
+	while IFS=$'\t' read -r status name; do
+		case $status in
+		PASSED) pass "$n:$name" ;;
+		SKIPPED)
+			why=$(grep -a -m1 -E "^\[[ 0-9.]+\] +ok [0-9]+ ${name//[^A-Za-z0-9_]/.} # SKIP" "$raw" 2>/dev/null | sed 's/.*# SKIP *//' || true)
+			skip "$n:$name" "${why:-see ${raw#"$REPO"/}}"
+			;;
+		*) fail "$n:$name" "$status (log: ${log#"$REPO"/})" ;;
+		esac
+	done < <(kunit_py_results "$log")
+	if ((rc == 0)); then
+		pass "$n"
+	else
+		fail "$n" "kunit.py exited $rc: $(grep -a -m1 -E 'Testing complete|ERROR|error:|Error' "$log" || tail -n1 "$log") (log: ${log#"$REPO"/})"
+	fi
+}
 # pec_stats: the "key: value" lines printed between PEC-STATS-BEGIN and -END.
 pec_stats() {
 	sed -n '/^PEC-STATS-BEGIN/,/^PEC-STATS-END/p' "$LOGFILE" | grep -aE '^[A-Za-z0-9_]+: ' || true
+}
+# log_kv PREFIX KEY: KEY=value from the first log line starting with PREFIX.
+log_kv() {
+	grep -a -m1 "^$1 " "$LOGFILE" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k { print $2 }'
 }
 # pec_stat KEY: one value from the stats block (empty if absent).
 pec_stat() { pec_stats | awk -v k="$1:" '$1 == k { print $2; exit }'; }

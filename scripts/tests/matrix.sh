@@ -1,43 +1,57 @@
 # SPDX-License-Identifier: GPL-2.0
-# The whole-system matrix: each test is one QEMU boot with its own verdict.
-# No false reports on a healthy kernel under stress, hotplug and CMA; and a
-# report, with the right class, for every injected fault (panic in panic
-# mode, WARN and continue in warn mode).
+# The whole-system matrix on the debug kernel: each test is one QEMU boot
+# with its own verdict. No false reports on a healthy kernel under stress,
+# hotplug, CMA, memory failure, guard pages and the kernel's own mm
+# selftests, and nothing else in the log either (KASAN, lockdep, BUG:,
+# WARNING:); and a report, with the right class, for every injected fault
+# (panic in panic mode, WARN and continue in warn mode).
 # shellcheck shell=bash
 
 . "$REPO/scripts/tests/boots.sh"
 
-# log_kv PREFIX KEY: KEY=value from the first log line starting with PREFIX.
-log_kv() {
-	grep -a -m1 "^$1 " "$LOGFILE" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k { print $2 }'
-}
+
+# What the injection boots provoke on purpose: the report, its WARN in warn
+# mode, and the panic in panic mode.
+PEC_REPORT_LINES='BUG: page_ext_consistency: |WARNING: .* at mm/page_ext_consistency.c:|Kernel panic - not syncing: page_ext_consistency: '
 
 # The kselftest workload for a few minutes beside pec-workload, with a
 # periodic scrub every 5 s, SMP + 2 NUMA nodes, panic mode.
+# test_stress [NAME] [SECS]
 test_stress() {
-	local n=stress rc=0 why=() secs=${PEC_STRESS_SECS:-150} runs
+	local n=${1:-stress} rc=0 why=() secs=${2:-${PEC_STRESS_SECS:-150}} runs
 	boot "$n" stress "page_ext_consistency=on page_ext_consistency.scrub_interval=5 movablecore=256M pec.secs=$secs" \
 		$((secs + 600)) || rc=$?
 	expect_job "$n" stress "$rc" || return 0
 	check_workload_stats
+	check_log
 	[[ $(log_kv PEC-STRESS runs) -gt 0 ]] || why+=("the selftest workload never completed")
 	runs=$(pec_stat scrub_runs)
 	[[ ${runs:-0} -ge 3 ]] || why+=("periodic scrub ran ${runs:-0} times in ${secs}s (want >= 3)")
 	report "$n"
-	info "stress: $(log_kv PEC-STRESS runs) selftest runs, $(pec_stat alloc_checks) alloc checks, $runs scrubs, longest scrub lock hold $(pec_stat scrub_max_lock_hold_us) us (TCG)"
+	info "$n: $(log_kv PEC-STRESS runs) selftest runs, $(pec_stat alloc_checks) alloc checks, $runs scrubs, longest scrub lock hold $(pec_stat scrub_max_lock_hold_us) us (TCG)"
 }
 
 # One DIMM cold-plugged (added by the ACPI memory hotplug driver after the
 # checker is armed), one hot-added through QMP while the guest waits, both
-# online movable; every movable block cycles offline/online under load.
+# online movable; every movable block cycles offline/online under load,
+# with a scrub after each round.
+# test_hotplug NAME [APPEND]: with memory_hotplug.memmap_on_memory=1 in
+# APPEND, each hot-added block carries its own memmap, whose pages must be
+# tracked (ALLOCATED) too. HOTPLUG_COLD=0: no cold-plugged DIMM, only the
+# one hot-added through QMP (arm64, where the firmware does not show a
+# cold-plugged DIMM to the kernel).
 test_hotplug() {
-	local n=hotplug rc=0 why=() sock=$BUILD_DIR/qmp-hotplug.sock pid i
-	local nmov block_pages cycles online offline
+	local n=$1 extra=${2:-} rc=0 why=() sock=$BUILD_DIR/qmp-$1.sock pid i
+	local nmov block_pages cycles online offline unmanaged cold=() want=4
 	LOGFILE=$LOG_DIR/check-$n.log
 	rm -f "$sock" "$LOGFILE"
-	JOB=hotplug APPEND="page_ext_consistency=on memhp_default_state=online_movable" \
-		TIMEOUT=900 LOG=$LOGFILE QUIET=1 QMP=$sock \
-		QEMU_EXTRA="-object memory-backend-ram,id=mem-dimm0,size=256M -device pc-dimm,id=dimm0,memdev=mem-dimm0,node=1" \
+	if [[ ${HOTPLUG_COLD:-1} == 1 ]]; then
+		cold=(QEMU_EXTRA="-object memory-backend-ram,id=mem-dimm0,size=256M -device pc-dimm,id=dimm0,memdev=mem-dimm0,node=1")
+	else
+		want=2
+	fi
+	env JOB=hotplug APPEND="page_ext_consistency=on memhp_default_state=online_movable${extra:+ $extra}" \
+		TIMEOUT=900 LOG="$LOGFILE" QUIET=1 QMP="$sock" "${cold[@]}" \
 		"$REPO/scripts/qemu.sh" &
 	pid=$!
 	for ((i = 0; i < 600; i++)); do
@@ -52,20 +66,28 @@ test_hotplug() {
 	rm -f "$sock"
 	expect_job "$n" hotplug "$rc" || return 0
 	check_workload_stats
+	check_log
 	nmov=$(log_kv PEC-HOTPLUG movable_blocks)
 	block_pages=$(log_kv PEC-HOTPLUG block_pages)
 	cycles=$(log_kv PEC-HOTPLUG cycles)
 	online=$(log_kv PEC-HOTPLUG tracked_online)
 	offline=$(log_kv PEC-HOTPLUG tracked_offline)
-	[[ ${nmov:-0} -ge 4 ]] || why+=("only ${nmov:-0} movable memory blocks (want the 4 of both DIMMs)")
+	unmanaged=$(log_kv PEC-HOTPLUG movable_unmanaged)
+	[[ ${nmov:-0} -ge $want ]] || why+=("only ${nmov:-0} movable memory blocks (want the $want of the DIMMs)")
 	[[ ${cycles:-0} -ge $((3 * ${nmov:-1})) ]] || why+=("only ${cycles:-0} offline/online cycles for $nmov blocks")
 	if [[ $offline == unknown || -z $offline ]]; then
 		why+=("could not take every movable block offline at once to count tracked pages")
 	elif ((online - offline != nmov * block_pages)); then
 		why+=("tracked pages online $online - offline $offline != $nmov blocks x $block_pages pages")
 	fi
+	[[ $(pec_stat records_invalid) == 0 ]] || why+=("records_invalid: $(pec_stat records_invalid)")
+	if [[ $extra == *memmap_on_memory=1* ]]; then
+		# struct page is 64 bytes: a block's memmap is 1/64 of its pages.
+		[[ ${unmanaged:-0} == $((nmov * block_pages / 64)) ]] ||
+			why+=("movable pages outside buddy ${unmanaged:-?}, want $((nmov * block_pages / 64)) (memmap_on_memory not in effect?)")
+	fi
 	report "$n"
-	info "hotplug: $nmov movable blocks, $cycles offline/online cycles, tracked pages $online online / $offline with them offline"
+	info "$n: $nmov movable blocks, $cycles offline/online cycles, tracked pages $online online / $offline with them offline, $unmanaged memmap pages"
 }
 
 # A CMA area allocated from and freed through its debugfs interface, and a
@@ -77,14 +99,16 @@ test_hotplug() {
 # sits at 4G, early page tables at the top). With 2 GiB per node no aligned
 # GiB is free in either node (initrd and memmap in node 0, the cma= area and
 # page tables in node 1), and alloc_contig_pages() found none either.
+# test_cma [NAME]: the hugetlb_cma area and the 1 GiB page are on node 1.
 test_cma() {
-	local n=cma rc=0 why=() giga gpages=$((1 << 18)) kv
+	local n=${1:-cma} rc=0 why=() giga gpages=$((1 << 18)) kv
 	MEM_NODE_MB=3072 boot "$n" cma "page_ext_consistency=on cma=64M hugetlb_cma=1:1G" 600 || rc=$?
 	expect_job "$n" cma "$rc" || return 0
 	check_workload_stats
+	check_log
 	[[ $(log_kv PEC-CMA ok) -gt 0 ]] || why+=("no CMA allocation succeeded")
 	report "$n"
-	n=cma:gigantic-page why=()
+	n=$n:gigantic-page why=()
 	giga=$(log_kv PEC-GIGANTIC allocated)
 	if [[ $giga == unsupported ]]; then
 		skip "$n" "no 1 GiB huge pages in this guest (CPU without pdpe1gb?)"
@@ -101,8 +125,9 @@ test_cma() {
 
 # Warn mode with page_owner: the report carries page_owner's stacks, the
 # kernel WARNs, taints and goes on.
+# test_page_owner_report [NAME]
 test_page_owner_report() {
-	local n=page-owner-report rc=0 why=()
+	local n=${1:-page-owner-report} rc=0 why=()
 	# Single-threaded TCG: see TCG_THREAD in scripts/qemu.sh.
 	TCG_THREAD=single boot "$n" selftest "page_ext_consistency=warn page_owner=on pec.test=inject_bad_free" || rc=$?
 	expect_job "$n" selftest "$rc" || return 0
@@ -112,13 +137,15 @@ test_page_owner_report() {
 	log_has 'page last allocated via order' || why+=("no page_owner allocation stack in the report")
 	log_has 'WARNING: .* mm/page_ext_consistency.c' || why+=("no WARNING from the checker")
 	[[ $(pec_stat bad_free) == 1 ]] || why+=("bad_free: $(pec_stat bad_free), want 1")
+	check_log "$PEC_REPORT_LINES"
 	report "$n"
 }
 
 # Every injection case of the kselftest in warn mode: each class detected,
 # counted once, resynced, and the guest reaches the end.
+# test_inject_warn [NAME]
 test_inject_warn() {
-	local n=inject-warn rc=0 why=() totals
+	local n=${1:-inject-warn} rc=0 why=() totals
 	boot "$n" selftest "page_ext_consistency=warn" 600 || rc=$?
 	expect_job "$n" selftest "$rc" || return 0
 	totals=$(grep -a -m1 '^# Totals:' "$LOGFILE" || true)
@@ -127,6 +154,7 @@ test_inject_warn() {
 	log_has 'BUG: page_ext_consistency: double-alloc ' || why+=("no double-alloc report")
 	log_has 'BUG: page_ext_consistency: bad-free ' || why+=("no bad-free report")
 	log_has 'BUG: page_ext_consistency: corrupt-record ' || why+=("no corrupt-record report")
+	check_log "$PEC_REPORT_LINES"
 	report "$n"
 }
 
@@ -144,11 +172,156 @@ test_inject_panic() {
 		why+=("no '$3' report line")
 	[[ -z ${4:-} ]] || log_has "$4" || why+=("no '$4' line")
 	log_has "Kernel panic - not syncing: page_ext_consistency: $3" || why+=("no panic for $3")
+	check_log "$PEC_REPORT_LINES"
 	report "$n"
+}
+
+# page_owner together with a 1 GiB page: page_owner, page_table_check and
+# the checker all walk the page_ext of a block that spans 8 memory sections,
+# with KASAN watching the memory around each section's page_ext array.
+test_gigantic_page_owner() {
+	local n=gigantic-page-owner rc=0 why=() gpages=$((1 << 18))
+	# Single-threaded TCG: see TCG_THREAD in scripts/qemu.sh.
+	TCG_THREAD=single MEM_NODE_MB=3072 boot "$n" cma \
+		"page_ext_consistency=on page_owner=on cma=64M hugetlb_cma=1:1G" 900 || rc=$?
+	expect_job "$n" cma "$rc" || return 0
+	check_workload_stats
+	check_log
+	if [[ $(log_kv PEC-GIGANTIC allocated) == unsupported ]]; then
+		skip "$n" "no 1 GiB huge pages in this guest (CPU without pdpe1gb?)"
+		return 0
+	fi
+	[[ $(log_kv PEC-GIGANTIC allocated) == 1 ]] || why+=("no 1 GiB page allocated")
+	[[ $(log_kv PEC-GIGANTIC alloc_checks) -ge $gpages ]] || why+=("alloc_checks moved by $(log_kv PEC-GIGANTIC alloc_checks), want >= $gpages")
+	report "$n"
+}
+
+# Memory failure (CONFIG_MEMORY_FAILURE, HWPOISON_INJECT): soft offline
+# (MADV_SOFT_OFFLINE, sysfs soft_offline_page) and hard offline
+# (MADV_HWPOISON, debugfs corrupt-pfn) of pages in use and free pages, each
+# undone with unpoison-pfn, many rounds, then a scrub.
+test_memory_failure() {
+	local n=memory-failure rc=0 why=() kind
+	boot "$n" hwpoison "page_ext_consistency=on pec.rounds=${PEC_HWPOISON_ROUNDS:-100}" 900 || rc=$?
+	expect_job "$n" hwpoison "$rc" || return 0
+	check_workload_stats
+	check_log 'Memory failure: |Soft offline: |Unpoison: '
+	for kind in soft-offline-in-use hard-offline-in-use soft-offline-free hard-offline-free; do
+		line=$(grep -a -m1 "^PEC-HWPOISON kind=$kind " "$LOGFILE" || true)
+		[[ $line =~ poisoned=([0-9]+)\ unpoisoned=([0-9]+) ]] ||
+			{ why+=("no PEC-HWPOISON line for $kind"); continue; }
+		((BASH_REMATCH[1] > 0)) || why+=("$kind: no page was poisoned")
+		((BASH_REMATCH[2] > 0)) || why+=("$kind: no page was unpoisoned")
+	done
+	report "$n"
+	info "$n: $(grep -a '^PEC-HWPOISON' "$LOGFILE" | sed 's/^PEC-HWPOISON //' | tr '\n' ';')"
+}
+
+# debug_pagealloc guard pages: with debug_guardpage_minorder=2, expand()
+# turns split-off blocks of order 0 and 1 into guard blocks instead of free
+# list entries, already before the checker initialises. The stress workload
+# with a periodic scrub runs on top.
+test_debug_pagealloc() {
+	local n=debug-pagealloc rc=0 why=() secs=${PEC_GUARD_SECS:-60}
+	boot "$n" stress "page_ext_consistency=on debug_pagealloc=on debug_guardpage_minorder=2 page_ext_consistency.scrub_interval=5 pec.secs=$secs" \
+		$((secs + 900)) || rc=$?
+	expect_job "$n" stress "$rc" || return 0
+	check_workload_stats
+	check_log
+	log_has 'Setting debug_guardpage_minorder to 2' || why+=("debug_guardpage_minorder=2 not taken")
+	[[ $(pec_stat scrub_runs) -ge 3 ]] || why+=("periodic scrub ran $(pec_stat scrub_runs) times (want >= 3)")
+	report "$n"
+}
+
+# The kernel's own mm selftests (scripts/mm-selftests.sh) through
+# run_vmtests.sh, category by category, in panic mode with a scrub at the
+# end: a boot passes if it ends without a report, and every selftest
+# program gets its own line. A program that cannot run in this guest is a
+# skip with the reason it printed. They are the longest boots of the matrix
+# and mostly keep one vCPU busy, so they run in two one-vCPU guests at the
+# same time, THP in one and the rest in the other, after every other boot:
+# KSM and khugepaged wait for their kernel threads with timeouts, which a
+# guest that shares its host CPU with another boot misses.
+MM_GUESTS=("mm-selftests-thp thp 1024" "mm-selftests ksm_numa,ksm,migration,compaction,cow,gup_test,mremap,madv_populate,mlock,userfaultfd,hugetlb 2048")
+
+test_mm_selftests() {
+	local out g i name cats mb rc why status cat prog reason pids=()
+	if ! out=$("$REPO/scripts/mm-selftests.sh" 2>&1); then
+		fail mm-selftests "$(printf '%s\n' "$out" | grep -a -m1 '^error:' || echo 'build failed')"
+		return 0
+	fi
+	for g in "${MM_GUESTS[@]}"; do
+		read -r name cats mb <<<"$g"
+		SMP=1 MEM_NODE_MB=$mb INITRD_EXTRA=$BUILD_DIR/mm-selftests-$ARCH.cpio.gz \
+			boot "$name" mm-selftests "page_ext_consistency=on pec.categories=$cats" \
+			"${PEC_MM_TIMEOUT:-2400}" &
+		pids+=("$!")
+	done
+	for i in "${!MM_GUESTS[@]}"; do
+		read -r name cats mb <<<"${MM_GUESTS[i]}"
+		rc=0
+		wait "${pids[i]}" || rc=$?
+		LOGFILE=$LOG_DIR/check-$name.log why=()
+		expect_job "$name" mm-selftests "$rc" || continue
+		check_workload_stats
+		check_log 'Memory failure: |Soft offline: '
+		log_has '^PEC-MM-SWAP ' || why+=("no swap in the guest")
+		while read -r cat; do
+			why+=("category $cat timed out")
+		done < <(grep -a '^PEC-MM-TIMEOUT ' "$LOGFILE" | awk '{ print $2 }')
+		report "$name"
+		while IFS=$'\t' read -r status cat prog reason; do
+			case $status in
+			pass) pass "$name:$cat:$prog" ;;
+			skip) skip "$name:$cat:$prog" "$reason" ;;
+			*) fail "$name:$cat:$prog" "$reason (log: ${LOGFILE#"$REPO"/})" ;;
+			esac
+		done < <(mm_selftest_results)
+		info "$name: $(grep -a '^PEC-MM-END' "$LOGFILE" | awk '{ print $2 " " $4 }' | tr '\n' ' ')(t: seconds since boot)"
+	done
+}
+
+# mm_selftest_results: "status<TAB>category<TAB>program<TAB>reason" for every
+# program run_vmtests.sh ran, and for the ones it skipped without running.
+# run_vmtests.sh takes exit code 4 for a skip, but khugepaged exits with its
+# number of failed checks: a "skip" whose output has a failed check (red
+# "Fail" or "Timeout", or a "not ok" line) is a failure.
+mm_selftest_results() {
+	sed -E 's/^\[ *[0-9.]+\] //' "$LOGFILE" | tr -d '\r' | awk '
+		function reset() { last = ""; bad = "" }
+		/^PEC-MM-BEGIN / { cat = $2; reset(); next }
+		/^PEC-MM-END / { cat = ""; next }
+		cat == "" { next }
+		# run_vmtests.sh prints this one whatever the category.
+		/^# SKIP \.\/on-fault-limit/ {
+			if (cat == "mlock")
+				printf "skip\t%s\ton-fault-limit\trun_vmtests.sh runs it with sudo -u nobody; the guest has no sudo\n", cat
+			next
+		}
+		/^(not )?ok [0-9]+ / {
+			st = ($1 == "not") ? "fail" : "pass"
+			nm = $0; sub(/^(not )?ok [0-9]+ /, "", nm)
+			if (nm ~ / # SKIP$/) { st = "skip"; sub(/ # SKIP$/, "", nm) }
+			rs = nm; sub(/^[^#]*(# )?/, "", rs); sub(/ # .*/, "", nm)
+			if (st == "skip" && bad != "") { st = "fail"; rs = bad }
+			else if (st != "pass") rs = (last != "" ? last : rs)
+			gsub(/\t/, " ", rs); gsub(/\033\[[0-9;]*m/, "", rs)
+			printf "%s\t%s\t%s\t%s\n", st, cat, nm, rs
+			reset()
+			next
+		}
+		/^# / {
+			l = $0; sub(/^(# )+/, "", l)
+			if (bad == "" && (l ~ /\033\[31m(Fail|Timeout)/ || l ~ /^not ok [0-9]/))
+				bad = l
+			if (l ~ /SKIP|[Ss]kip|not supported|[Ff]ail|[Nn]ot enough|No such|missing|[Rr]equire/ && l !~ /^\[(PASS|FAIL|SKIP)\]$/ && l !~ /^Totals/)
+				last = l
+		}'
 }
 
 group_matrix() {
 	local out
+	use_flavour debug
 	if ! out=$("$REPO/scripts/build.sh" 2>&1) || ! "$REPO/scripts/initramfs.sh" >/dev/null; then
 		printf '%s\n' "$out" | tail -n 20
 		fail matrix "no kernel or initramfs (see the boots group)"
@@ -164,6 +337,11 @@ group_matrix() {
 	test_inject_warn
 	test_page_owner_report
 	test_cma
-	test_hotplug
+	test_gigantic_page_owner
+	test_hotplug hotplug
+	test_hotplug hotplug-memmap-on-memory memory_hotplug.memmap_on_memory=1
+	test_memory_failure
+	test_debug_pagealloc
 	test_stress
+	test_mm_selftests
 }
