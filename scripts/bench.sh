@@ -5,7 +5,8 @@
 # interleaved over several rounds, then print a table of medians and ratios,
 # write build/bench/results.csv and draw build/bench/ratios.png.
 #
-#   ARCH=x86_64|um   only this architecture (default: both; x86_64 boots under
+#   ARCH=x86_64|um|arm64  only this architecture (default: x86_64 and um;
+#                    arm64 boots under QEMU's virt machine, TCG; x86_64 boots under
 #                    QEMU, TCG unless KVM=1; um runs natively)
 #   ROUNDS=N         rounds (default 5); each round boots every configuration
 #                    once, in an order rotated by one each round
@@ -37,7 +38,8 @@ case ${req_arch:-all} in
 all) ARCHS=(x86_64 um) ;;
 x86_64 | x86) ARCHS=(x86_64) ;;
 um) ARCHS=(um) ;;
-*) die "ARCH=$req_arch: make bench supports x86_64 and um" ;;
+arm64) ARCHS=(arm64) ;;
+*) die "ARCH=$req_arch: make bench supports x86_64, um and arm64" ;;
 esac
 
 BB=$BUILD_DIR/bench             # results, fragments, initramfs, runs
@@ -105,7 +107,7 @@ python3 "$REPO/scripts/bench/inject-kconfig.py" "$BT"
 # benchmark (the x86_64 config has jump labels; UML has none); nopec: the same without the checker.
 fragment() { # arch kind -> path of the generated fragment
 	local arch=$1 kind=$2 src out=$BB/$1-$2.config
-	if [[ $arch == um ]]; then src=$REPO/scripts/bench/um.config; else src=$REPO/scripts/config/x86_64.config; fi
+	if [[ $arch == um ]]; then src=$REPO/scripts/bench/um.config; else src=$REPO/scripts/config/$arch.config; fi
 	{
 		cat "$src"
 		printf '\n# make bench\nCONFIG_PAGE_EXT_CONSISTENCY_BENCH=y\n'
@@ -118,17 +120,23 @@ fragment() { # arch kind -> path of the generated fragment
 	printf '%s\n' "$out"
 }
 kernel_image() { # arch kind
-	if [[ $1 == um ]]; then echo "$OBJ_BASE-um-$2/linux"; else echo "$OBJ_BASE-x86_64-$2/arch/x86/boot/bzImage"; fi
+	case $1 in
+	um) echo "$OBJ_BASE-um-$2/linux" ;;
+	arm64) echo "$OBJ_BASE-arm64-$2/arch/arm64/boot/Image.gz" ;;
+	*) echo "$OBJ_BASE-x86_64-$2/arch/x86/boot/bzImage" ;;
+	esac
 }
 build_kernel() { # arch kind
-	local arch=$1 kind=$2 obj=$OBJ_BASE-$1-$2 target=bzImage t=$SECONDS
+	local arch=$1 kind=$2 obj=$OBJ_BASE-$1-$2 target=bzImage t=$SECONDS cross=()
 	[[ $arch == um ]] && target=linux
+	[[ $arch == arm64 ]] && target=Image.gz cross=(CROSS_COMPILE=aarch64-linux-gnu-)
 	mkdir -p "$obj"
 	"${benv[@]}" OBJ="$obj" ARCH="$arch" CONFIG_FRAGMENT="$(fragment "$arch" "$kind")" \
 		"$REPO/scripts/config.sh" >"$obj/config.log" 2>&1 ||
 		{ cat "$obj/config.log" >&2; die "configuring the $arch $kind kernel failed"; }
 	msg "building the $arch $kind kernel (${obj#"$REPO"/}, nice -n 10, -j$JOBS)..."
-	if ! nice -n 10 make -C "$BT" O="$obj" ARCH="${arch/x86_64/x86}" -j"$JOBS" CC="ccache gcc" "$target" >"$obj/build.log" 2>&1; then
+	if ! nice -n 10 make -C "$BT" O="$obj" ARCH="${arch/x86_64/x86}" "${cross[@]}" -j"$JOBS" \
+		CC="ccache ${cross[0]#CROSS_COMPILE=}gcc" "$target" >"$obj/build.log" 2>&1; then
 		grep -E 'error|Error' "$obj/build.log" | head -20 >&2 || true
 		die "building the $arch $kind kernel failed; log: $obj/build.log"
 	fi
@@ -147,8 +155,11 @@ for arch in "${ARCHS[@]}"; do
 done
 
 # --- initramfs: the guest's, and for UML the same with an init that powers off --
-"${benv[@]}" "$REPO/scripts/initramfs.sh" | grep -v '^    ' || true
-INITRD=$BB/initramfs.cpio.gz
+for arch in "${ARCHS[@]}"; do
+	[[ $arch == um ]] && arch=x86_64	# UML runs x86_64 programs
+	"${benv[@]}" ARCH=$arch "$REPO/scripts/initramfs.sh" | grep -v '^    ' || true
+done
+INITRD=$BB/initramfs-x86_64.cpio.gz
 UML_INITRD=$BB/uml-initramfs.cpio.gz
 if [[ " ${ARCHS[*]} " == *" um "* ]]; then
 	d=$BB/uml-init.d
@@ -184,6 +195,7 @@ json.dump(dict(run_id='$run_id', started='$started', command='$command_line',
                     next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), '?'),
                     open('/proc/loadavg').read().split()[0]),
                notes='x86_64: QEMU $accel, 2 vCPUs, 2 NUMA nodes, 1 GiB, workbench config (JUMP_LABEL); '
+                     'arm64: QEMU TCG virt, 2 vCPUs, 2 NUMA nodes, 1 GiB, 4K pages; '
                      'UML: native, 1 CPU, mem=512M, FLATMEM, no jump labels (a static key is a load and a branch)'
                      '%s' % ('' if $UML_FAULT_SECS else ', no page-fault workload (UML_FAULT_SECS=0)')),
           open(sys.argv[1], 'w'), indent=1)
@@ -203,7 +215,7 @@ boot() { # arch config round position [try]
 			con=null con0=null,fd:1 $args pec.job=bench </dev/null >"$log" 2>&1 || rc=$?
 		# UML leaves its memory file in TMPDIR only while running; nothing to clean.
 	else
-		KERNEL=$img INITRAMFS=$INITRD JOB=bench LOG=$log QUIET=1 TIMEOUT=${BOOT_TIMEOUT:-300} \
+		ARCH=$arch KERNEL=$img INITRAMFS=$BB/initramfs-$arch.cpio.gz JOB=bench LOG=$log QUIET=1 TIMEOUT=${BOOT_TIMEOUT:-300} \
 			APPEND="$args" "${benv[@]}" "$REPO/scripts/qemu.sh" >/dev/null 2>&1 || rc=$?
 	fi
 	if grep -aq '^PEC-JOB-END bench rc=0' "$log"; then

@@ -21,7 +21,7 @@ import statistics
 import sys
 
 CONFIGS = ['notbuilt', 'off', 'on', 'page_owner', 'on+page_owner']
-ARCH_TITLE = {'x86_64': 'x86_64 (QEMU {accel})', 'um': 'UML (native)'}
+ARCH_TITLE = {'x86_64': 'x86_64 (QEMU {accel})', 'arm64': 'arm64 (QEMU TCG)', 'um': 'UML (native)'}
 
 # Measurements in table order: (key, label, metric, lower_is_better)
 def measurements():
@@ -150,7 +150,7 @@ def main():
         pr = [da[k] / db[k] for k in da if k in db and db[k]]
         return a / b, (min(pr), max(pr)) if pr else None
 
-    archs = [a for a in ('x86_64', 'um') if any(b['arch'] == a for b in boots)]
+    archs = [a for a in ('x86_64', 'arm64', 'um') if any(b['arch'] == a for b in boots)]
     out = []
     p = out.append
     p('PEC-BENCH results  run %s  started %s' % (meta['run_id'], meta['started']))
@@ -259,7 +259,7 @@ def main():
         note = ''
         if rng and sense == '<=' and ((rng[0] <= limit) != (rng[1] <= limit)):
             note = '  (per-round range %.2f-%.2f straddles the limit: within noise)' % rng
-        p('  %-4s %-62s %9.3f %s %-6g %s%s' % ({'x86_64': 'x86', 'um': 'UML'}[arch], what, v, sense, limit,
+        p('  %-4s %-62s %9.3f %s %-6g %s%s' % ({'x86_64': 'x86', 'arm64': 'arm64', 'um': 'UML'}[arch], what, v, sense, limit,
                                               'met' if met else 'NOT MET', note))
     table = '\n'.join(out) + '\n'
     open(os.path.join(out_dir, 'table.txt'), 'w').write(table)
@@ -280,7 +280,7 @@ def draw(plotdata, meta, path):
               ('both/off', 'checker + page_owner / off', '#2ca02c')]
     limits = {'alloc+free order 0': 1.20, 'alloc+free order 3': 1.40,
               'alloc+free order 9': 2.0, 'page faults': 1.03}
-    archs = [a for a in ('x86_64', 'um') if plotdata.get(a)]
+    archs = [a for a in ('x86_64', 'arm64', 'um') if plotdata.get(a)]
     fig, axes = plt.subplots(len(archs), 1, figsize=(12, 4.5 * len(archs)), squeeze=False)
     for ax, arch in zip(axes[:, 0], archs):
         items = plotdata[arch]
