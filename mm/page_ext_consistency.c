@@ -95,6 +95,7 @@
 #include <linux/page_ext_consistency.h>
 #include <linux/percpu.h>
 #include <linux/ratelimit.h>
+#include <linux/sched/clock.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
@@ -535,14 +536,23 @@ static bool __init page_ext_consistency_need(void)
 	return pec_mode != PEC_MODE_OFF;
 }
 
+/*
+ * How long initialisation took: local_clock(), because timekeeping is not
+ * up yet (on architectures without a sched_clock of their own it counts
+ * jiffies and reads 0).
+ */
+static u64 pec_init_ns __ro_after_init;
+
 static void __init page_ext_consistency_init(void)
 {
 	unsigned long nr_free = 0, nr_allocated = 0;
 	struct zone *zone;
+	u64 start;
 
 	if (pec_mode == PEC_MODE_OFF)
 		return;
 
+	start = local_clock();
 	/*
 	 * Only the boot CPU is up and interrupts are off: draining its pcp
 	 * lists leaves every free page PageBuddy, and nothing can allocate
@@ -557,9 +567,10 @@ static void __init page_ext_consistency_init(void)
 	hotplug_memory_notifier(pec_memory_callback, DEFAULT_CALLBACK_PRI - 1);
 #endif
 	static_branch_disable(&page_ext_consistency_disabled);
-	pr_info("page_ext_consistency: enabled, mode:%s, %lu pages recorded (%lu free, %lu allocated)\n",
+	pec_init_ns = local_clock() - start;
+	pr_info("page_ext_consistency: enabled, mode:%s, %lu pages recorded (%lu free, %lu allocated) in %llu us\n",
 		pec_mode_name[pec_mode], nr_free + nr_allocated, nr_free,
-		nr_allocated);
+		nr_allocated, div_u64(pec_init_ns, NSEC_PER_USEC));
 }
 
 struct page_ext_operations page_ext_consistency_ops = {
@@ -896,15 +907,21 @@ static int stats_show(struct seq_file *m, void *v)
 {
 	unsigned long nr_free = 0, nr_allocated = 0, nr_invalid = 0, total = 0;
 	unsigned long count;
+	u64 walk_ns;
 	int i;
 
+	walk_ns = ktime_get_ns();
 	pec_count_records(&nr_free, &nr_allocated, &nr_invalid);
+	walk_ns = ktime_get_ns() - walk_ns;
 	seq_printf(m, "mode: %s\n", pec_mode_name[pec_mode]);
 	seq_printf(m, "alloc_checks: %lu\n", pec_sum(&pec_alloc_checks));
 	seq_printf(m, "free_checks: %lu\n", pec_sum(&pec_free_checks));
 	seq_printf(m, "pages_allocated: %lu\n", nr_allocated);
 	seq_printf(m, "pages_free: %lu\n", nr_free);
 	seq_printf(m, "records_invalid: %lu\n", nr_invalid);
+	/* The flags word of every tracked page (shared with page_owner). */
+	seq_printf(m, "record_bytes: %lu\n",
+		   (nr_free + nr_allocated + nr_invalid) * sizeof(unsigned long));
 	for (i = 0; i < NR_PEC_CLASSES; i++)
 		total += atomic_long_read(&pec_violations[i]);
 	seq_printf(m, "violations: %lu\n", total);
@@ -912,6 +929,8 @@ static int stats_show(struct seq_file *m, void *v)
 		count = atomic_long_read(&pec_violations[i]);
 		seq_printf(m, "%s: %lu\n", pec_class_key[i], count);
 	}
+	seq_printf(m, "init_us: %llu\n", div_u64(pec_init_ns, NSEC_PER_USEC));
+	seq_printf(m, "records_walk_us: %llu\n", div_u64(walk_ns, NSEC_PER_USEC));
 	mutex_lock(&pec_scrub_lock);
 	seq_printf(m, "scrub_runs: %lu\n", pec_scrub_runs);
 	seq_printf(m, "scrub_pages_checked: %lu\n", pec_scrub_pages);
