@@ -15,6 +15,11 @@
 #   UML_FAULT_SECS=N the same on UML (default 0: off, UML faults measure the
 #                    host's ptrace and scheduling, not the allocator)
 #   NO_BUILD=1       use the kernels already built
+#   SCALE_GIB="2 8 32"  guest sizes (GiB) for the scaling boots: the checker's
+#                    initialisation, a scrub and a walk of every record (a
+#                    read of stats), x86_64 only, for this tree's record and
+#                    for the flags-word record of BENCH_OLD_REF (built the
+#                    same way); SCALE_GIB= skips them
 #
 # Everything lives in build/bench/ (its own worktree of the kernel tree,
 # build/bench/linux, so that it never touches build/linux) and
@@ -170,6 +175,41 @@ if [[ " ${ARCHS[*]} " == *" um "* ]]; then
 	{ cat "$INITRD"; (cd "$d" && echo init | cpio -o -H newc --quiet -R 0:0 | gzip -9n); } >"$UML_INITRD"
 fi
 
+# --- the flags-word record, for the scaling boots --------------------------------
+# BENCH_OLD_REF: the last commit of this repository with the flags-word
+# record (before the dense record replaced it). Its overlay is applied to a
+# worktree of its own and built with today's x86_64 fragment.
+SCALE_GIB=${SCALE_GIB-2 8 32}
+OLD_REF=${BENCH_OLD_REF:-@OLD_REF@}
+SCALE=0
+[[ -n $SCALE_GIB && " ${ARCHS[*]} " == *" x86_64 "* ]] && SCALE=1
+OLD_IMG=$OBJ_BASE-x86_64-old/arch/x86/boot/bzImage
+if ((SCALE)) && [[ ${NO_BUILD:-0} != 1 ]]; then
+	OR=$BB/old-repo OT=$BB/linux-old
+	git -C "$REPO" rev-parse -q --verify "$OLD_REF^{commit}" >/dev/null ||
+		die "BENCH_OLD_REF=$OLD_REF is not a commit of $REPO"
+	if [[ -e $OR/.git ]]; then
+		git -C "$OR" checkout -q -f --detach "$OLD_REF"
+	else
+		git -C "$REPO" worktree prune
+		git -C "$REPO" worktree add -q -f --detach "$OR" "$OLD_REF"
+	fi
+	if [[ ! -e $OT/.git ]]; then
+		git -C "$KSRC" worktree prune
+		git -C "$KSRC" worktree add -q --detach "$OT" "$base"
+	fi
+	msg "the flags-word record (${OLD_REF:0:12}) for the scaling boots"
+	env BUILD_DIR="$BB/old" KSRC="$OT" KBASE="$base" FORCE=1 "$OR/scripts/apply.sh" | grep -v '^    ' || true
+	obj=$OBJ_BASE-x86_64-old
+	mkdir -p "$obj"
+	"${benv[@]}" KSRC="$OT" OBJ="$obj" ARCH=x86_64 CONFIG_FRAGMENT="$REPO/scripts/config/x86_64.config" \
+		"$REPO/scripts/config.sh" >"$obj/config.log" 2>&1 ||
+		{ cat "$obj/config.log" >&2; die "configuring the flags-word kernel failed"; }
+	msg "building the flags-word kernel (${obj#"$REPO"/}, nice -n 10, -j$JOBS)..."
+	nice -n 10 make -C "$OT" O="$obj" ARCH=x86 -j"$JOBS" CC="ccache gcc" bzImage >"$obj/build.log" 2>&1 ||
+		die "building the flags-word kernel failed; log: $obj/build.log"
+fi
+
 # --- boots ---------------------------------------------------------------------
 config_kind() { [[ $1 == notbuilt ]] && echo nopec || echo pec; }
 config_args() {
@@ -242,6 +282,25 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		done
 	done
 done
+
+# Scaling: one boot per guest size and record, every round.
+scale_boot() { # design gib round
+	local img=$OLD_IMG log=$RUN/x86_64__scale_$1_$2g__r$3__1.log rc=0 t=$SECONDS
+	[[ $1 == this ]] && img=$(kernel_image x86_64 pec)
+	KERNEL=$img INITRAMFS=$BB/initramfs-x86_64.cpio.gz JOB=bench-scale LOG=$log QUIET=1 \
+		MEM_NODE_MB=$(($2 * 512)) TIMEOUT=${SCALE_TIMEOUT:-900} APPEND="page_ext_consistency=on" \
+		"${benv[@]}" "$REPO/scripts/qemu.sh" >/dev/null 2>&1 || rc=$?
+	info "$(printf '%-6s scale %-9s %3d GiB round %d/%d: %s (%ds)' x86_64 "$1" "$2" "$3" "$ROUNDS" \
+		"$( ((rc == 0)) && echo ok || echo "FAILED (exit $rc)")" $((SECONDS - t)))"
+}
+if ((SCALE)); then
+	for ((r = 1; r <= ROUNDS; r++)); do
+		for g in $SCALE_GIB; do
+			scale_boot this "$g" "$r"
+			scale_boot flagword "$g" "$r"
+		done
+	done
+fi
 
 # --- results ---------------------------------------------------------------------
 msg "results (run $run_id, $((SECONDS - start_all)) s in all)"
