@@ -35,7 +35,7 @@ KERNEL=${KERNEL:-$KIMAGE}
 case $ARCH in
 x86_64)
 	qemu_bin=qemu-system-x86_64
-	machine=(-m $((2 * MEM_NODE_MB))M,slots=4,maxmem=8G)
+	machine=(-m $((2 * MEM_NODE_MB))M,slots=4,maxmem=$((2 * MEM_NODE_MB + 8192))M)
 	# No LA57: with 5-level paging, 6.12's KASAN takes the direct map for
 	# a wild address while identify_cpu() has the boot CPU's feature
 	# bits cleared (KASAN_SHADOW_START follows X86_FEATURE_LA57), and an
@@ -51,7 +51,7 @@ arm64)
 	if [[ ${UEFI:-0} == 1 ]]; then
 		fw=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
 		[[ -f $fw ]] || die "UEFI=1 needs $fw; run 'make deps' (qemu-efi-aarch64)"
-		machine=(-machine virt,gic-version=3 -m $((2 * MEM_NODE_MB))M,slots=4,maxmem=8G -bios "$fw")
+		machine=(-machine virt,gic-version=3 -m $((2 * MEM_NODE_MB))M,slots=4,maxmem=$((2 * MEM_NODE_MB + 8192))M -bios "$fw")
 		[[ $KERNEL == */Image.gz ]] && KERNEL=${KERNEL%.gz}
 	fi
 	# pauth-impdef: QEMU's own pointer authentication, much faster
