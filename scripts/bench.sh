@@ -141,7 +141,7 @@ build_kernel() { # arch kind
 		{ cat "$obj/config.log" >&2; die "configuring the $arch $kind kernel failed"; }
 	msg "building the $arch $kind kernel (${obj#"$REPO"/}, nice -n 10, -j$JOBS)..."
 	if ! nice -n 10 make -C "$BT" O="$obj" ARCH="${arch/x86_64/x86}" "${cross[@]}" -j"$JOBS" \
-		CC="ccache ${cross[0]#CROSS_COMPILE=}gcc" "$target" >"$obj/build.log" 2>&1; then
+		CC="ccache ${cross[0]:+aarch64-linux-gnu-}gcc" "$target" >"$obj/build.log" 2>&1; then
 		grep -E 'error|Error' "$obj/build.log" | head -20 >&2 || true
 		die "building the $arch $kind kernel failed; log: $obj/build.log"
 	fi
