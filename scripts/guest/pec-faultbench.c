@@ -51,8 +51,12 @@ static uint64_t pass(size_t size, size_t page)
 		fprintf(stderr, "pec-faultbench: mmap: %s\n", strerror(errno));
 		return 0;
 	}
-	/* ENOSYS without CONFIG_ADVISE_SYSCALLS: PR_SET_THP_DISABLE covers it. */
-	if (madvise((void *)p, size, MADV_NOHUGEPAGE) && errno != ENOSYS) {
+	/*
+	 * ENOSYS without CONFIG_ADVISE_SYSCALLS, EINVAL without THP: there is
+	 * nothing to turn off then, or PR_SET_THP_DISABLE covers it.
+	 */
+	if (madvise((void *)p, size, MADV_NOHUGEPAGE) && errno != ENOSYS &&
+	    errno != EINVAL) {
 		fprintf(stderr, "pec-faultbench: madvise: %s\n", strerror(errno));
 		munmap((void *)p, size);
 		return 0;
