@@ -2,14 +2,18 @@
 /*
  * Page allocator consistency checker.
  *
- * Every page has a two-bit record in page_ext->flags: FREE while the page
- * allocator owns the page, ALLOCATED while anybody else does.  The two bits
- * are complementary, so of the four patterns two are valid and two can only
- * come from corruption of the record itself.  The allocator hooks move each
- * page of a block from one valid pattern to the other with a single
- * compare-and-exchange that also checks the old pattern, so a page handed out
- * twice, a free of a page that is not allocated and a record that is neither
- * pattern are all caught at the transition that meets them.
+ * Every page has a two-bit record: FREE while the page allocator owns the
+ * page, ALLOCATED while anybody else does.  The two bits are complementary,
+ * so of the four patterns two are valid and two can only come from
+ * corruption of the record itself.  They are kept apart, in two page_ext
+ * bitmaps of one bit per page each (the two copies of the record, in
+ * different pages of memory), so that a fault that hits neighbouring bits
+ * (a word, a DRAM row) breaks the complement of many records instead of
+ * swapping one.  The allocator hooks move each page of a block from one
+ * valid pattern to the other, a word at a time, with atomic operations that
+ * also check the old pattern, so a page handed out twice, a free of a page
+ * that is not allocated and a record that is neither pattern are all caught
+ * at the transition that meets them.
  *
  * The record is independent of the allocator's own metadata (PageBuddy, the
  * free lists, the order in page->private): it is what the hooks have seen,
@@ -34,10 +38,6 @@
  *    post_alloc_hook(), or, for __GFP_COMP, as one block above
  *    MAX_PAGE_ORDER through prep_new_page(); free_contig_range() frees them
  *    page by page or as that one block.
- *  - page_owner shares the page_ext flags word and updates it with
- *    non-atomic bitops.  The hooks therefore run before set_page_owner() and
- *    reset_page_owner(): page_owner only ever writes back a record that this
- *    CPU's transition has already installed.
  *  - free page reporting and memory offlining: __isolate_free_page() and
  *    __putback_isolated_page() / __offline_isolated_pages() move FREE pages
  *    and never hand them to anybody; offlining then frees the page_ext.
@@ -81,6 +81,8 @@
  * always corruption and no report has to be suppressed during boot.
  */
 
+#include <linux/atomic.h>
+#include <linux/bitmap.h>
 #include <linux/debugfs.h>
 #include <linux/jump_label.h>
 #include <linux/kernel.h>
@@ -103,8 +105,21 @@
 
 #include "internal.h"
 
-#define PEC_FREE	BIT(PAGE_EXT_CONSISTENCY_FREE)
-#define PEC_ALLOCATED	BIT(PAGE_EXT_CONSISTENCY_ALLOCATED)
+/*
+ * The record of a page is one bit in each of two page_ext bitmaps, FREE and
+ * ALLOCATED, which page_ext allocates per memory section (per node with
+ * FLATMEM), each an allocation of its own: the two copies of a record never
+ * share a page.  As a two-bit value, for reports and tests: PEC_FREE is the
+ * FREE copy's bit, PEC_ALLOCATED the ALLOCATED copy's.
+ */
+enum pec_copy {
+	PEC_COPY_FREE,
+	PEC_COPY_ALLOCATED,
+	NR_PEC_COPIES,
+};
+
+#define PEC_FREE	BIT(PEC_COPY_FREE)
+#define PEC_ALLOCATED	BIT(PEC_COPY_ALLOCATED)
 #define PEC_MASK	(PEC_FREE | PEC_ALLOCATED)
 /* Not a pattern: what the scrub expects of a page outside buddy. */
 #define PEC_VALID	(~0UL)
@@ -246,35 +261,96 @@ static const char *pec_pattern_name(unsigned long pattern)
 }
 
 /*
- * Install @pattern whatever the record holds: used where the record is
- * defined rather than checked (init, hotplug) and to resync a record after a
- * report.  The other bits of page_ext->flags belong to other page_ext
- * clients and may change under us, hence the loop.
+ * The two copies of the records from @pfn on, to the end of the bitmaps
+ * that hold it (a memory section), and @pfn's bit in them.  Under the RCU
+ * read lock, as page_ext frees the bitmaps of an offlined section after a
+ * grace period.
  */
-static void pec_record_set(struct page_ext *page_ext, unsigned long pattern)
-{
-	unsigned long old = READ_ONCE(page_ext->flags);
+struct pec_rec {
+	unsigned long *copy[NR_PEC_COPIES];
+	unsigned long bit;
+};
 
-	while (!try_cmpxchg(&page_ext->flags, &old, (old & ~PEC_MASK) | pattern))
-		;
+static __always_inline bool pec_rec_get(unsigned long pfn, struct pec_rec *r)
+{
+	unsigned long **maps = page_ext_bitmaps(pfn, &r->bit);
+	unsigned int first = page_ext_consistency_ops.bitmap;
+
+	if (unlikely(!maps))
+		return false;
+	r->copy[PEC_COPY_FREE] = maps[first + PEC_COPY_FREE];
+	r->copy[PEC_COPY_ALLOCATED] = maps[first + PEC_COPY_ALLOCATED];
+	return true;
 }
 
-static unsigned long pec_record_get(struct page_ext *page_ext)
+/* The record of one page, as a two-bit pattern; ~0UL if it has none. */
+static unsigned long pec_record_get(unsigned long pfn)
 {
-	return READ_ONCE(page_ext->flags) & PEC_MASK;
-}
-
-/* Set the records of @nr_pages pages from @pfn on. */
-static void pec_set_range(unsigned long pfn, unsigned long nr_pages,
-			  unsigned long pattern)
-{
-	struct page_ext_iter iter;
-	struct page_ext *page_ext;
+	unsigned long pattern = ~0UL;
+	struct pec_rec r;
 
 	rcu_read_lock();
-	for_each_page_ext(pfn_to_page(pfn), nr_pages, page_ext, iter)
-		pec_record_set(page_ext, pattern);
+	if (pec_rec_get(pfn, &r))
+		pattern = (test_bit(r.bit, r.copy[PEC_COPY_FREE]) ? PEC_FREE : 0) |
+			  (test_bit(r.bit, r.copy[PEC_COPY_ALLOCATED]) ? PEC_ALLOCATED : 0);
 	rcu_read_unlock();
+	return pattern;
+}
+
+/*
+ * Install @pattern in the record of one page, whatever it holds: to resync
+ * a record after a report and for fault injection.  Atomic bit operations,
+ * because the pages that share a word with it move at the same time.
+ */
+static void pec_record_set(unsigned long pfn, unsigned long pattern)
+{
+	struct pec_rec r;
+	int c;
+
+	rcu_read_lock();
+	if (pec_rec_get(pfn, &r)) {
+		for (c = 0; c < NR_PEC_COPIES; c++) {
+			if (pattern & BIT(c))
+				set_bit(r.bit, r.copy[c]);
+			else
+				clear_bit(r.bit, r.copy[c]);
+		}
+	}
+	rcu_read_unlock();
+}
+
+/*
+ * Install @pattern in the records of @nr pages from @pfn on, whole words
+ * where it can, with plain writes: only where the record is being defined
+ * and nothing else can move the pages (initialisation on the boot CPU, and
+ * memory that is not online yet).
+ */
+static void pec_set_range(unsigned long pfn, unsigned long nr,
+			  unsigned long pattern)
+{
+	unsigned long end = pfn + nr, n;
+	struct pec_rec r;
+	int c;
+
+	rcu_read_lock();
+	for (; pfn < end; pfn += n) {
+		n = min(end - pfn, page_ext_bitmaps_span(pfn));
+		if (!pec_rec_get(pfn, &r))
+			continue;
+		for (c = 0; c < NR_PEC_COPIES; c++) {
+			if (pattern & BIT(c))
+				bitmap_set(r.copy[c], r.bit, n);
+			else
+				bitmap_clear(r.copy[c], r.bit, n);
+		}
+	}
+	rcu_read_unlock();
+}
+
+/* The bytes of both copies, over all the memory that has them. */
+static unsigned long pec_record_bytes(void)
+{
+	return READ_ONCE(page_ext_bitmap_bytes) * NR_PEC_COPIES;
 }
 
 /*
@@ -318,86 +394,180 @@ static void __cold pec_report(enum pec_class class, unsigned long pfn,
 }
 
 /*
- * A transition met a record it did not expect.  If the record holds the
- * other valid pattern the allocator contradicts itself (a double allocation
- * or a bad free); anything else means the record was corrupted.  The record
- * is resynced to the state the allocator is moving the page to.
+ * A transition of the block of @order at @block_pfn met records it did not
+ * expect in the word of the records from @pfn on: @bad has a bit for each
+ * of those pages, @from and @to the word of each copy as the transition
+ * found it (@from: the copy it cleared, FREE for an allocation).  A page
+ * whose record held the other valid pattern is a double allocation or a
+ * bad free; anything else is a corrupted record.  The transition has
+ * installed the new pattern already, so the record is resynced.
  */
-static void __cold pec_violation(unsigned long pfn, struct page *block,
-				 unsigned int order, struct page_ext *page_ext,
-				 unsigned long expected, unsigned long found,
-				 unsigned long new)
+static void __cold pec_violations_in_word(unsigned long pfn, unsigned long block_pfn,
+					  unsigned int order, bool alloc,
+					  unsigned long from, unsigned long to,
+					  unsigned long bad)
 {
+	unsigned long expected = alloc ? PEC_FREE : PEC_ALLOCATED;
+	unsigned long fbit, tbit, found;
 	enum pec_class class;
+	unsigned int i;
 
-	if (found == PEC_FREE || found == PEC_ALLOCATED)
-		class = new == PEC_ALLOCATED ? PEC_DOUBLE_ALLOC : PEC_BAD_FREE;
-	else
-		class = PEC_CORRUPT_RECORD;
-	pec_report(class, pfn, page_to_pfn(block), order, expected, found,
-		   new == PEC_ALLOCATED ? "allocation" : "free");
-	pec_record_set(page_ext, new);
+	for_each_set_bit(i, &bad, BITS_PER_LONG) {
+		fbit = (from >> i) & 1;
+		tbit = (to >> i) & 1;
+		found = alloc ? fbit * PEC_FREE | tbit * PEC_ALLOCATED :
+				tbit * PEC_FREE | fbit * PEC_ALLOCATED;
+		if (found == PEC_FREE || found == PEC_ALLOCATED)
+			class = alloc ? PEC_DOUBLE_ALLOC : PEC_BAD_FREE;
+		else
+			class = PEC_CORRUPT_RECORD;
+		pec_report(class, pfn + i, block_pfn, order, expected, found,
+			   alloc ? "allocation" : "free");
+	}
 }
 
 /*
- * Move the record of every page of the block of @order at @page from @old
- * to @new.  The walk uses the page_ext iterator, which looks the entries up
- * again where a block crosses a memory section (alloc_contig_range() hands
- * out blocks above MAX_PAGE_ORDER, e.g. gigantic hugetlb pages); every other
- * block has its entries in one array and costs one lookup.
+ * A transition is two atomic updates, one per copy, in words of different
+ * bitmaps, so for a moment the record is neither pattern.  The scrub checks
+ * the records of pages outside buddy too, which move at any time.  To tell
+ * a fault from a transition in flight, each CPU shows the block it is
+ * moving, in a slot per context (task, softirq, hardirq, NMI), and a scrub
+ * that finds a bad record claims that PFN before it looks again (see
+ * pec_scrub_confirm()).  A transition publishes its slot with a full
+ * barrier, then waits while the claim is on one of its pages, and only then
+ * writes the record; the scrub publishes its claim with a full barrier, then
+ * reads the slots, then the record.  Of the slot and the claim, each side
+ * sees the other's (a store-buffering pair), so a transition either waits
+ * until the claim is dropped or shows in the slots the scrub reads, and a
+ * record the scrub reads after finding no slot on it is what the record
+ * really holds.
  *
- * The first page takes exactly one compare-and-exchange when nothing else
- * touches page_ext->flags: it checks the old pattern and installs the new
- * one in a single atomic step, so a corrupted record is seen before it is
- * overwritten, and two CPUs racing for the same page (what a corrupted free
- * list produces) cannot both succeed.  That is the whole of an order-0
- * transition.
+ * A slot holds the block as (pfn << PEC_SLOT_ORDER_BITS) | (order + 1), 0
+ * when empty.
+ */
+#define PEC_SLOT_ORDER_BITS	6
+#define PEC_NR_SLOTS		4
+#define PEC_NO_CLAIM		(~0UL)
+
+static DEFINE_PER_CPU(unsigned long [PEC_NR_SLOTS], pec_inflight);
+static unsigned long pec_claim = PEC_NO_CLAIM;
+
+static __always_inline unsigned long *pec_inflight_begin(unsigned long pfn,
+							 unsigned int order)
+{
+	unsigned long *slot = this_cpu_ptr(&pec_inflight[interrupt_context_level()]);
+
+	/* The slot before the claim: pairs with smp_mb() in pec_record_confirm(). */
+	smp_store_mb(*slot, pfn << PEC_SLOT_ORDER_BITS | (order + 1));
+	while (unlikely(READ_ONCE(pec_claim) - pfn < (1UL << order)))
+		cpu_relax();
+	return slot;
+}
+
+/* Clear the slot after every write of the transition. */
+static __always_inline void pec_inflight_end(unsigned long *slot)
+{
+	/* The record before the empty slot: pairs with pec_record_confirm()'s smp_rmb(). */
+	smp_store_release(slot, 0);
+}
+
+/*
+ * Move the records of @nr pages from @pfn on, all in one bitmap (memory
+ * section), from one valid pattern to the other, checking each (@alloc:
+ * FREE to ALLOCATED).  @r holds the copies and @pfn's bit.  A block lies in whole words of
+ * its own (orders of 6 and up) or in part of one word (smaller orders): the
+ * copies of that word are updated with one atomic operation each, and so
+ * are the first words of a larger block.
  *
- * The other pages are checked and updated with a plain load and store, which
- * costs a fraction of a locked instruction on a 512-page block.  Their flags
- * word has no other writer: the other page_ext clients touch it only on
- * behalf of the page's owner, which is us.  A page handed out twice at
- * different times (a page on two free lists, a block freed twice) is caught
- * exactly as by a compare-and-exchange: the second transition finds the
- * pattern the first one installed.  Only when two CPUs move the same tail
- * page at the very same moment can both read the old pattern; both then
- * store the new one, and the record is left ALLOCATED for two owners (or
- * FREE with the page in buddy twice).  That is caught at the latest at the
- * next transition of the page: the first owner's free makes it FREE and the
- * second owner's free reports a bad free (or the next allocation of the
- * doubly freed page finds it ALLOCATED by the other path and reports a
- * double allocation).
+ * The atomic update of the first word of @from decides a race: two CPUs
+ * moving the same page (what a corrupted free list produces) cannot both
+ * find its bit set, and the loser reports a double allocation, a bad free or
+ * a corrupted record.  The further words of a large block are checked and
+ * updated with plain loads and stores: nobody else writes them while the
+ * block is ours, a page handed out twice at different times is caught as by
+ * an atomic update, and two CPUs moving the same large block at the very
+ * same moment are caught, at the latest, at the next transition of one of
+ * its pages.
+ */
+static __always_inline void pec_move(struct pec_rec *r, unsigned long pfn,
+				     unsigned long nr, unsigned long block_pfn,
+				     unsigned int order, bool alloc)
+{
+	unsigned long *from = r->copy[alloc ? PEC_COPY_FREE : PEC_COPY_ALLOCATED];
+	unsigned long *to = r->copy[alloc ? PEC_COPY_ALLOCATED : PEC_COPY_FREE];
+	unsigned long w = BIT_WORD(r->bit), off = r->bit % BITS_PER_LONG;
+	unsigned long f, t, mask, i, *slot;
+
+	slot = pec_inflight_begin(block_pfn, order);
+	if (nr == 1) {
+		f = test_and_clear_bit(r->bit, from);
+		t = test_and_set_bit(r->bit, to);
+		pec_inflight_end(slot);
+		if (unlikely(!f || t))
+			pec_violations_in_word(pfn, block_pfn, order, alloc,
+					       (unsigned long)f, (unsigned long)t, 1);
+		return;
+	}
+	if (nr < BITS_PER_LONG) {
+		mask = GENMASK(off + nr - 1, off);
+		f = atomic_long_fetch_andnot(mask, (atomic_long_t *)&from[w]);
+		t = atomic_long_fetch_or(mask, (atomic_long_t *)&to[w]);
+		pec_inflight_end(slot);
+		if (unlikely((~f | t) & mask))
+			pec_violations_in_word(pfn - off, block_pfn, order, alloc,
+					       f, t, (~f | t) & mask);
+		return;
+	}
+	f = xchg(&from[w], 0UL);
+	t = xchg(&to[w], ~0UL);
+	if (unlikely(~f | t)) {
+		/* Reporting may allocate, in this context: its slot is free. */
+		pec_inflight_end(slot);
+		pec_violations_in_word(pfn, block_pfn, order, alloc, f, t, ~f | t);
+		slot = pec_inflight_begin(block_pfn, order);
+	}
+	for (i = 1; i < nr / BITS_PER_LONG; i++) {
+		f = READ_ONCE(from[w + i]);
+		t = READ_ONCE(to[w + i]);
+		WRITE_ONCE(from[w + i], 0UL);
+		WRITE_ONCE(to[w + i], ~0UL);
+		if (unlikely(~f | t)) {
+			pec_inflight_end(slot);
+			pec_violations_in_word(pfn + i * BITS_PER_LONG, block_pfn,
+					       order, alloc, f, t, ~f | t);
+			slot = pec_inflight_begin(block_pfn, order);
+		}
+	}
+	pec_inflight_end(slot);
+}
+
+/*
+ * Move every page of the block of @order at @page.  A block of up to
+ * MAX_PAGE_ORDER lies in one memory section; alloc_contig_range() hands out
+ * larger ones (gigantic hugetlb pages), which are moved section by section.
+ * Preemption is off, so that the in-flight slot stays this CPU's.
  */
 static __always_inline void pec_transition(struct page *page, unsigned int order,
-					   unsigned long old, unsigned long new)
+					   bool alloc)
 {
-	unsigned long pfn = page_to_pfn(page), nr = 1UL << order, val;
-	struct page_ext_iter iter;
-	struct page_ext *page_ext;
+	unsigned long pfn = page_to_pfn(page), nr = 1UL << order, done, n;
+	struct pec_rec r;
 
+	preempt_disable();
 	rcu_read_lock();
-	page_ext = page_ext_iter_begin(&iter, pfn, nr);
-	if (unlikely(!page_ext))
+	if (likely(order <= MAX_PAGE_ORDER)) {
+		if (likely(pec_rec_get(pfn, &r)))
+			pec_move(&r, pfn, nr, pfn, order, alloc);
 		goto out;
-	val = READ_ONCE(page_ext->flags);
-	do {
-		if (unlikely((val & PEC_MASK) != old)) {
-			pec_violation(pfn, page, order, page_ext, old,
-				      val & PEC_MASK, new);
-			break;
-		}
-	} while (!try_cmpxchg(&page_ext->flags, &val, (val & ~PEC_MASK) | new));
-
-	while ((page_ext = page_ext_iter_next(&iter))) {
-		val = READ_ONCE(page_ext->flags);
-		if (unlikely((val & PEC_MASK) != old))
-			pec_violation(pfn + iter.index, page, order, page_ext,
-				      old, val & PEC_MASK, new);
-		else
-			WRITE_ONCE(page_ext->flags, (val & ~PEC_MASK) | new);
+	}
+	for (done = 0; done < nr; done += n) {
+		n = min(nr - done, page_ext_bitmaps_span(pfn + done));
+		if (pec_rec_get(pfn + done, &r))
+			pec_move(&r, pfn + done, n, pfn, order, alloc);
 	}
 out:
 	rcu_read_unlock();
+	preempt_enable();
 }
 
 /**
@@ -410,7 +580,7 @@ out:
 void __page_ext_consistency_alloc(struct page *page, unsigned int order)
 {
 	raw_cpu_add(pec_alloc_checks, 1UL << order);
-	pec_transition(page, order, PEC_FREE, PEC_ALLOCATED);
+	pec_transition(page, order, true);
 }
 
 /**
@@ -423,7 +593,7 @@ void __page_ext_consistency_alloc(struct page *page, unsigned int order)
 void __page_ext_consistency_free(struct page *page, unsigned int order)
 {
 	raw_cpu_add(pec_free_checks, 1UL << order);
-	pec_transition(page, order, PEC_ALLOCATED, PEC_FREE);
+	pec_transition(page, order, false);
 }
 
 /*
@@ -462,13 +632,12 @@ static unsigned long pec_next_pfn(unsigned long pfn)
 }
 
 /*
- * Record the current state of every page of a zone: free blocks FREE,
- * everything else (reserved, memblock and early allocations) ALLOCATED.
- * Runs on the boot CPU with interrupts off and nothing else running, so the
- * snapshot is exact; the zone lock is taken anyway to honour the rules.
+ * Record the free blocks of a zone FREE (every other page is ALLOCATED
+ * already).  Runs on the boot CPU with interrupts off and nothing else
+ * running, so the snapshot is exact; the zone lock is taken anyway to
+ * honour the rules.
  */
-static void __init pec_init_zone(struct zone *zone, unsigned long *nr_free,
-				 unsigned long *nr_allocated)
+static void __init pec_init_zone(struct zone *zone, unsigned long *nr_free)
 {
 	unsigned long pfn = zone->zone_start_pfn;
 	unsigned long end = zone_end_pfn(zone);
@@ -483,19 +652,12 @@ static void __init pec_init_zone(struct zone *zone, unsigned long *nr_free,
 			pfn = pec_next_pfn(pfn);
 			continue;
 		}
-		if (page_zone(page) != zone) {
-			pfn++;
-			continue;
-		}
-		order = pec_free_block_order(page);
+		nr = 1;
+		order = page_zone(page) == zone ? pec_free_block_order(page) : -1;
 		if (order >= 0) {
 			nr = 1UL << order;
 			pec_set_range(pfn, nr, PEC_FREE);
 			*nr_free += nr;
-		} else {
-			nr = 1;
-			pec_set_range(pfn, nr, PEC_ALLOCATED);
-			*nr_allocated += nr;
 		}
 		pfn += nr;
 	}
@@ -504,16 +666,17 @@ static void __init pec_init_zone(struct zone *zone, unsigned long *nr_free,
 
 #ifdef CONFIG_MEMORY_HOTPLUG
 /*
- * A new memory block's page_ext is zeroed, which is not a valid record.
- * Record its pages ALLOCATED before online_pages() hands them to buddy:
- * that goes through the free hook and makes them FREE.  Runs after
- * page_ext's own notifier has allocated the entries (lower priority), which
+ * A new memory block's page_ext bitmaps are zeroed, which is not a valid
+ * record.  Record its pages ALLOCATED before online_pages() hands them to
+ * buddy: that goes through the free hook and makes them FREE.  Runs after
+ * page_ext's own notifier has allocated the bitmaps (lower priority), which
  * covers the range rounded out to whole sections.  With memmap_on_memory
  * the range starts after the block's own memmap pages, which are online and
  * in the zone but never reach buddy: starting at the section start records
- * them ALLOCATED too (memory blocks are made of whole sections).  Offlining
- * needs nothing: the pages leave buddy isolated and FREE, and their page_ext
- * is freed with the section.
+ * them ALLOCATED too (memory blocks are made of whole sections).  Nothing
+ * else can move these pages yet, so plain writes do.  Offlining needs
+ * nothing: the pages leave buddy isolated and FREE, and their bitmaps are
+ * freed with the section.
  */
 static int pec_memory_callback(struct notifier_block *self,
 			       unsigned long action, void *arg)
@@ -545,7 +708,7 @@ static u64 pec_init_ns __ro_after_init;
 
 static void __init page_ext_consistency_init(void)
 {
-	unsigned long nr_free = 0, nr_allocated = 0;
+	unsigned long nr_free = 0, nr_pages = 0;
 	struct zone *zone;
 	u64 start;
 
@@ -556,49 +719,65 @@ static void __init page_ext_consistency_init(void)
 	/*
 	 * Only the boot CPU is up and interrupts are off: draining its pcp
 	 * lists leaves every free page PageBuddy, and nothing can allocate
-	 * or free until the key is on.
+	 * or free until the key is on.  Every page of every zone is recorded
+	 * ALLOCATED first, whole words at a time (holes in a zone too, so
+	 * that every record in the bitmaps is valid), then the free blocks
+	 * FREE: zones may overlap, so the two passes are separate.
 	 */
 	WARN_ON_ONCE(num_online_cpus() > 1);
 	drain_local_pages(NULL);
+	for_each_populated_zone(zone) {
+		pec_set_range(zone->zone_start_pfn, zone->spanned_pages,
+			      PEC_ALLOCATED);
+		nr_pages += zone->spanned_pages;
+	}
 	for_each_populated_zone(zone)
-		pec_init_zone(zone, &nr_free, &nr_allocated);
+		pec_init_zone(zone, &nr_free);
 
 #ifdef CONFIG_MEMORY_HOTPLUG
 	hotplug_memory_notifier(pec_memory_callback, DEFAULT_CALLBACK_PRI - 1);
 #endif
 	static_branch_disable(&page_ext_consistency_disabled);
 	pec_init_ns = local_clock() - start;
-	pr_info("page_ext_consistency: enabled, mode:%s, %lu pages recorded (%lu free, %lu allocated) in %llu us\n",
-		pec_mode_name[pec_mode], nr_free + nr_allocated, nr_free,
-		nr_allocated, div_u64(pec_init_ns, NSEC_PER_USEC));
+	pr_info("page_ext_consistency: enabled, mode:%s, %lu pages recorded (%lu free, %lu allocated) in %llu us, record %lu bytes\n",
+		pec_mode_name[pec_mode], nr_pages, nr_free, nr_pages - nr_free,
+		div_u64(pec_init_ns, NSEC_PER_USEC), pec_record_bytes());
 }
 
 struct page_ext_operations page_ext_consistency_ops = {
+	.nr_bitmaps = NR_PEC_COPIES,
 	.need = page_ext_consistency_need,
 	.init = page_ext_consistency_init,
-	.need_shared_flags = true,
 };
 
 /*
  * The scrub checks every record of every populated zone, so that corruption
  * of a page that will not be allocated or freed for a long time is found
- * too.  Under the zone lock PageBuddy and guard blocks are stable, and a
- * page only joins a free block after its free hook made it FREE (pages leave
- * free blocks under the lock and meet the alloc hook after it), so every
- * page of a free block must be FREE.  Any other page may be either (pcp
- * lists, isolated pages, allocated pages), but must hold a valid pattern.
+ * too: every page's two copies must be complementary, and every page of a
+ * free block must be FREE.  Under the zone lock PageBuddy and guard blocks
+ * are stable, and a page only joins a free block after its free hook made
+ * it FREE (pages leave free blocks under the lock and meet the alloc hook
+ * after it), so the records of free blocks are stable too and are checked
+ * then.  The records of all other pages (in use, on pcp lists, isolated)
+ * move without the zone lock; they are checked afterwards, whole words at a
+ * time, and a record that is neither pattern is read again with the claim
+ * up (pec_scrub_confirm()) before it is reported.
  *
  * The zone lock is held for PEC_SCRUB_CHUNK pages at a time: one
  * MAX_PAGE_ORDER block, so no buddy block straddles two chunks and each hold
  * stays in the tens of microseconds on real hardware.  Nothing is reported
  * under the lock: printk may reach a console driver that allocates memory,
- * which would take the zone lock again.  The chunk notes what it found, and
- * the reports follow once the lock is dropped.  get_online_mems() keeps the
- * memory map of the reported pages in place until then.
+ * which would take the zone lock again.  The chunk notes what it found in
+ * its free blocks, resyncs their records to FREE at once (they may be
+ * allocated as soon as the lock is dropped), and the reports follow once
+ * the lock is dropped.  get_online_mems() keeps the memory map and the
+ * records of the chunk in place throughout.
  */
 #define PEC_SCRUB_CHUNK		MAX_ORDER_NR_PAGES
-/* Findings of one chunk reported in full; further ones are counted. */
+/* Findings of one chunk's free blocks reported in full; further ones are counted. */
 #define PEC_SCRUB_FINDINGS	8
+/* Reads of a bad record that a transition in flight may explain. */
+#define PEC_SCRUB_CONFIRM_TRIES	4
 
 struct pec_finding {
 	enum pec_class class;
@@ -638,55 +817,47 @@ static void pec_scrub_note(struct pec_scrub_chunk *chunk, enum pec_class class,
 }
 
 /*
- * Check every page of the free block of @order at @pfn.  A page that is not
- * FREE is resynced to FREE at once, under the lock, because the block may be
- * allocated as soon as the lock is dropped.
+ * Check the records of the free block of @order at @pfn, a word at a time.
+ * A page that is not FREE is resynced to FREE at once, under the lock,
+ * with atomic operations: other pages of the word may be moving.
  */
 static void pec_scrub_free_block(struct pec_scrub_chunk *chunk,
 				 unsigned long pfn, unsigned int order)
 {
-	struct page_ext_iter iter;
-	struct page_ext *page_ext;
-	unsigned long found;
+	unsigned long nr = 1UL << order, w, i, b, mask, bad, f, a, found;
+	unsigned long *free, *alloc;
+	struct pec_rec r;
 
-	for_each_page_ext(pfn_to_page(pfn), 1UL << order, page_ext, iter) {
-		found = pec_record_get(page_ext);
-		if (likely(found == PEC_FREE))
+	if (!pec_rec_get(pfn, &r))
+		return;
+	free = r.copy[PEC_COPY_FREE];
+	alloc = r.copy[PEC_COPY_ALLOCATED];
+	for (i = 0; i < DIV_ROUND_UP(nr, BITS_PER_LONG); i++) {
+		w = BIT_WORD(r.bit) + i;
+		mask = nr < BITS_PER_LONG ?
+		       GENMASK(r.bit % BITS_PER_LONG + nr - 1, r.bit % BITS_PER_LONG) :
+		       ~0UL;
+		f = READ_ONCE(free[w]);
+		a = READ_ONCE(alloc[w]);
+		bad = (~f | a) & mask;
+		if (likely(!bad))
 			continue;
-		pec_scrub_note(chunk, found == PEC_ALLOCATED ?
-			       PEC_BUDDY_ALLOCATED : PEC_CORRUPT_RECORD,
-			       pfn + iter.index, pfn, order, PEC_FREE, found);
-		pec_record_set(page_ext, PEC_FREE);
+		for_each_set_bit(b, &bad, BITS_PER_LONG) {
+			found = ((f >> b) & 1) * PEC_FREE | ((a >> b) & 1) * PEC_ALLOCATED;
+			pec_scrub_note(chunk, found == PEC_ALLOCATED ?
+				       PEC_BUDDY_ALLOCATED : PEC_CORRUPT_RECORD,
+				       (pfn & ~(BITS_PER_LONG - 1)) + i * BITS_PER_LONG + b,
+				       pfn, order, PEC_FREE, found);
+		}
+		atomic_long_or(bad, (atomic_long_t *)&free[w]);
+		atomic_long_andnot(bad, (atomic_long_t *)&alloc[w]);
 	}
 }
 
-/*
- * Check a page outside the free blocks, which must hold a valid pattern.
- * Which one it should hold cannot be told from here: pages on pcp lists and
- * isolated free pages have a refcount of zero, and so do allocated ones (the
- * tail pages of a block allocated without __GFP_COMP, a frozen hugetlb
- * folio).  An invalid record is left as it is: the page's next transition
- * reports it again and resyncs it to the state that transition knows.
- */
-static void pec_scrub_other_page(struct pec_scrub_chunk *chunk,
-				 unsigned long pfn)
-{
-	struct page_ext *page_ext;
-	unsigned long found;
-
-	page_ext = page_ext_lookup(pfn);
-	if (!page_ext)
-		return;
-	found = pec_record_get(page_ext);
-	if (unlikely(found != PEC_FREE && found != PEC_ALLOCATED))
-		pec_scrub_note(chunk, PEC_CORRUPT_RECORD, pfn, pfn, 0,
-			       PEC_VALID, found);
-}
-
-/* Scrub [@pfn, @end) of @zone; called with the zone lock held. */
-static unsigned long pec_scrub_range(struct pec_scrub_chunk *chunk,
-				     struct zone *zone, unsigned long pfn,
-				     unsigned long end)
+/* Scrub the free blocks in [@pfn, @end) of @zone; called with the zone lock held. */
+static unsigned long pec_scrub_free_blocks(struct pec_scrub_chunk *chunk,
+					   struct zone *zone, unsigned long pfn,
+					   unsigned long end)
 {
 	unsigned long checked = 0, nr;
 	struct page *page;
@@ -705,8 +876,6 @@ static unsigned long pec_scrub_range(struct pec_scrub_chunk *chunk,
 			if (order >= 0) {
 				nr = 1UL << order;
 				pec_scrub_free_block(chunk, pfn, order);
-			} else {
-				pec_scrub_other_page(chunk, pfn);
 			}
 			checked += nr;
 		}
@@ -716,7 +885,7 @@ static unsigned long pec_scrub_range(struct pec_scrub_chunk *chunk,
 	return checked;
 }
 
-/* Report what a chunk found, with the zone lock dropped. */
+/* Report what a chunk found in its free blocks, with the zone lock dropped. */
 static void pec_scrub_report(struct pec_scrub_chunk *chunk, unsigned long start,
 			     unsigned long end)
 {
@@ -736,6 +905,110 @@ static void pec_scrub_report(struct pec_scrub_chunk *chunk, unsigned long start,
 	if (unreported)
 		pr_err("page_ext_consistency: scrub: %lu more violations in pfn %#lx-%#lx, counted but not reported\n",
 		       unreported, start, end - 1);
+}
+
+/*
+ * Read the record of a page that is neither pattern again, with the claim
+ * on its PFN (see pec_inflight_begin()), interrupts off so that this CPU
+ * cannot be moving it meanwhile.  Return: the pattern it holds when no
+ * transition of it is in flight, or PEC_VALID when one is (that transition
+ * checks the record itself).
+ */
+static unsigned long pec_record_confirm(unsigned long pfn)
+{
+	unsigned long flags, found = PEC_VALID, s, base;
+	unsigned int tries, i;
+	int cpu;
+
+	for (tries = 0; tries < PEC_SCRUB_CONFIRM_TRIES; tries++) {
+		local_irq_save(flags);
+		WRITE_ONCE(pec_claim, pfn);
+		/* The claim before the slots: pairs with pec_inflight_begin(). */
+		smp_mb();
+		for_each_possible_cpu(cpu) {
+			for (i = 0; i < PEC_NR_SLOTS; i++) {
+				s = READ_ONCE(per_cpu(pec_inflight, cpu)[i]);
+				base = s >> PEC_SLOT_ORDER_BITS;
+				if (s && pfn - base <
+				    1UL << ((s & (BIT(PEC_SLOT_ORDER_BITS) - 1)) - 1))
+					goto inflight;
+			}
+		}
+		/* The slots before the record: pairs with pec_inflight_end(). */
+		smp_rmb();
+		found = pec_record_get(pfn);
+		/* The record read before a transition may change it. */
+		smp_store_release(&pec_claim, PEC_NO_CLAIM);
+		local_irq_restore(flags);
+		return found;
+inflight:
+		/* As above: nothing was read that a transition may change. */
+		smp_store_release(&pec_claim, PEC_NO_CLAIM);
+		local_irq_restore(flags);
+		cpu_relax();
+	}
+	return PEC_VALID;
+}
+
+/* Whether a pattern is a valid record; PEC_VALID stands for "in flight". */
+static bool pec_pattern_valid(unsigned long pattern)
+{
+	return pattern == PEC_FREE || pattern == PEC_ALLOCATED || pattern == PEC_VALID;
+}
+
+/*
+ * Check that the two copies of every record in [@pfn, @end) are
+ * complementary, a word of each at a time.  A record that is not is read
+ * again with pec_record_confirm() and, if still bad, reported when @report
+ * is set.  Such a record is left as it is: which state the page should hold
+ * cannot be told from here (pages on pcp lists and isolated free pages have
+ * a refcount of zero, and so do allocated ones: tail pages of a block
+ * allocated without __GFP_COMP, a frozen hugetlb folio).  The page's next
+ * transition reports it again and resyncs it.  Return: the number of
+ * confirmed bad records.
+ */
+static unsigned long pec_check_records(unsigned long pfn, unsigned long end,
+				       bool report)
+{
+	unsigned long n, w, first, last, bad, b, nr_bad = 0, found, p;
+	struct pec_rec r;
+
+	for (; pfn < end; pfn += n) {
+		rcu_read_lock();
+		n = min(end - pfn, page_ext_bitmaps_span(pfn));
+		if (!pec_rec_get(pfn, &r)) {
+			rcu_read_unlock();
+			continue;
+		}
+		first = r.bit;
+		last = r.bit + n - 1;
+		for (w = BIT_WORD(first); w <= BIT_WORD(last); w++) {
+			bad = ~(READ_ONCE(r.copy[PEC_COPY_FREE][w]) ^
+				READ_ONCE(r.copy[PEC_COPY_ALLOCATED][w]));
+			if (w == BIT_WORD(first))
+				bad &= BITMAP_FIRST_WORD_MASK(first);
+			if (w == BIT_WORD(last))
+				bad &= BITMAP_LAST_WORD_MASK(last + 1);
+			if (likely(!bad))
+				continue;
+			rcu_read_unlock();
+			for_each_set_bit(b, &bad, BITS_PER_LONG) {
+				p = pfn - r.bit + w * BITS_PER_LONG + b;
+				found = pec_record_confirm(p);
+				if (pec_pattern_valid(found))
+					continue;
+				nr_bad++;
+				if (report)
+					pec_report(PEC_CORRUPT_RECORD, p, p, 0,
+						   PEC_VALID, found, "scrub");
+			}
+			rcu_read_lock();
+			if (!pec_rec_get(pfn, &r))
+				break;
+		}
+		rcu_read_unlock();
+	}
+	return nr_bad;
 }
 
 /**
@@ -768,12 +1041,13 @@ long page_ext_consistency_scrub(void)
 			memset(&chunk, 0, sizeof(chunk));
 			spin_lock_irqsave(&zone->lock, flags);
 			t0 = ktime_get_ns();
-			checked += pec_scrub_range(&chunk, zone, pfn, next);
+			checked += pec_scrub_free_blocks(&chunk, zone, pfn, next);
 			hold = ktime_get_ns() - t0;
 			spin_unlock_irqrestore(&zone->lock, flags);
 			max_hold = max(max_hold, hold);
 			if (unlikely(chunk.nr))
 				pec_scrub_report(&chunk, pfn, next);
+			pec_check_records(pfn, next, true);
 			cond_resched();
 		}
 	}
@@ -861,46 +1135,47 @@ static unsigned long pec_sum(unsigned long __percpu *counter)
 	return sum;
 }
 
-/* Count the records of all populated zones: a snapshot, not a check. */
+/*
+ * Count the records of all populated zones, whole words at a time: a
+ * snapshot, not a check.  A record that is neither pattern is counted only
+ * once pec_record_confirm() has read it again, as a transition in flight
+ * makes it look so for a moment.  Holes in a zone are recorded ALLOCATED.
+ */
 static void pec_count_records(unsigned long *nr_free, unsigned long *nr_allocated,
 			      unsigned long *nr_invalid)
 {
-	struct page_ext *page_ext;
-	unsigned long pfn, end;
+	unsigned long pfn, end, n, w, first, last, f, a, fm, lm;
+	struct pec_rec r;
 	struct zone *zone;
-	struct page *page;
 
+	mutex_lock(&pec_scrub_lock);
 	get_online_mems();
 	for_each_populated_zone(zone) {
 		end = zone_end_pfn(zone);
-		for (pfn = zone->zone_start_pfn; pfn < end; pfn++) {
-			if (!(pfn & (pageblock_nr_pages - 1)))
-				cond_resched();
-			page = pfn_to_online_page(pfn);
-			if (!page) {
-				pfn = pec_next_pfn(pfn) - 1;
+		for (pfn = zone->zone_start_pfn; pfn < end; pfn += n) {
+			cond_resched();
+			rcu_read_lock();
+			n = min(end - pfn, page_ext_bitmaps_span(pfn));
+			if (!pec_rec_get(pfn, &r)) {
+				rcu_read_unlock();
 				continue;
 			}
-			if (page_zone(page) != zone)
-				continue;
-			rcu_read_lock();
-			page_ext = page_ext_lookup(pfn);
-			if (page_ext) {
-				switch (pec_record_get(page_ext)) {
-				case PEC_FREE:
-					(*nr_free)++;
-					break;
-				case PEC_ALLOCATED:
-					(*nr_allocated)++;
-					break;
-				default:
-					(*nr_invalid)++;
-				}
+			first = r.bit;
+			last = r.bit + n - 1;
+			for (w = BIT_WORD(first); w <= BIT_WORD(last); w++) {
+				fm = w == BIT_WORD(first) ? BITMAP_FIRST_WORD_MASK(first) : ~0UL;
+				lm = w == BIT_WORD(last) ? BITMAP_LAST_WORD_MASK(last + 1) : ~0UL;
+				f = READ_ONCE(r.copy[PEC_COPY_FREE][w]) & fm & lm;
+				a = READ_ONCE(r.copy[PEC_COPY_ALLOCATED][w]) & fm & lm;
+				*nr_free += hweight_long(f & ~a);
+				*nr_allocated += hweight_long(a & ~f);
 			}
 			rcu_read_unlock();
 		}
+		*nr_invalid += pec_check_records(zone->zone_start_pfn, end, false);
 	}
 	put_online_mems();
+	mutex_unlock(&pec_scrub_lock);
 }
 
 static int stats_show(struct seq_file *m, void *v)
@@ -919,9 +1194,7 @@ static int stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "pages_allocated: %lu\n", nr_allocated);
 	seq_printf(m, "pages_free: %lu\n", nr_free);
 	seq_printf(m, "records_invalid: %lu\n", nr_invalid);
-	/* The flags word of every tracked page (shared with page_owner). */
-	seq_printf(m, "record_bytes: %lu\n",
-		   (nr_free + nr_allocated + nr_invalid) * sizeof(unsigned long));
+	seq_printf(m, "record_bytes: %lu\n", pec_record_bytes());
 	for (i = 0; i < NR_PEC_CLASSES; i++)
 		total += atomic_long_read(&pec_violations[i]);
 	seq_printf(m, "violations: %lu\n", total);
@@ -967,29 +1240,34 @@ static const struct file_operations scrub_fops = {
 #ifdef CONFIG_PAGE_EXT_CONSISTENCY_INJECT
 /*
  * Fault injection, for testing only: "<pfn> <how>" changes the record of
- * one page, and nothing else, so that detection can be shown end to end.
+ * one page, or, for the -word faults, the whole word of one copy that holds
+ * it (64 neighbouring records: a correlated fault), and nothing else, so
+ * that detection can be shown end to end.  @copies: the copies to flip, or
+ * to set to @set.
  */
 static const struct {
 	const char *name;
 	unsigned long flip, set;
+	bool word;
 } pec_inject_ops[] = {
-	{ "flip-free",		PEC_FREE,	0 },
-	{ "flip-allocated",	PEC_ALLOCATED,	0 },
-	{ "flip-both",		PEC_MASK,	0 },
-	{ "set-free",		0,		PEC_FREE },
-	{ "set-allocated",	0,		PEC_ALLOCATED },
-	{ "set-none",		0,		0 },
-	{ "set-both",		0,		PEC_MASK },
+	{ "flip-free",		PEC_FREE,	0,		false },
+	{ "flip-allocated",	PEC_ALLOCATED,	0,		false },
+	{ "flip-both",		PEC_MASK,	0,		false },
+	{ "set-free",		0,		PEC_FREE,	false },
+	{ "set-allocated",	0,		PEC_ALLOCATED,	false },
+	{ "set-none",		0,		0,		false },
+	{ "set-both",		0,		PEC_MASK,	false },
+	{ "flip-free-word",	PEC_FREE,	0,		true },
+	{ "flip-allocated-word", PEC_ALLOCATED,	0,		true },
 };
 
 static ssize_t inject_write(struct file *file, const char __user *ubuf,
 			    size_t count, loff_t *ppos)
 {
-	struct page_ext *page_ext;
 	char buf[64], *how, *pos;
 	unsigned long pfn, record;
-	struct page *page;
-	int i;
+	struct pec_rec r;
+	int i, c;
 
 	if (count >= sizeof(buf))
 		return -EINVAL;
@@ -1006,20 +1284,30 @@ static ssize_t inject_write(struct file *file, const char __user *ubuf,
 			break;
 	if (i == ARRAY_SIZE(pec_inject_ops))
 		return -EINVAL;
+	if (!pfn_to_online_page(pfn))
+		return -EINVAL;
 
-	page = pfn_to_online_page(pfn);
-	if (!page)
+	rcu_read_lock();
+	if (!pec_rec_get(pfn, &r)) {
+		rcu_read_unlock();
 		return -EINVAL;
-	page_ext = page_ext_get(page);
-	if (!page_ext)
-		return -EINVAL;
-	record = pec_record_get(page_ext);
-	if (pec_inject_ops[i].flip)
-		record ^= pec_inject_ops[i].flip;
-	else
-		record = pec_inject_ops[i].set;
-	pec_record_set(page_ext, record);
-	page_ext_put(page_ext);
+	}
+	for (c = 0; c < NR_PEC_COPIES; c++) {
+		if (pec_inject_ops[i].word) {
+			if (pec_inject_ops[i].flip & BIT(c))
+				atomic_long_xor(~0UL, (atomic_long_t *)
+						&r.copy[c][BIT_WORD(r.bit)]);
+		} else if (pec_inject_ops[i].flip & BIT(c)) {
+			change_bit(r.bit, r.copy[c]);
+		} else if (!pec_inject_ops[i].flip) {
+			if (pec_inject_ops[i].set & BIT(c))
+				set_bit(r.bit, r.copy[c]);
+			else
+				clear_bit(r.bit, r.copy[c]);
+		}
+	}
+	rcu_read_unlock();
+	record = pec_record_get(pfn);
 	pr_warn("page_ext_consistency: injected %s into pfn:%#lx, record now %s\n",
 		how, pfn, pec_pattern_name(record));
 	return count;

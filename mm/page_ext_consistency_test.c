@@ -37,15 +37,7 @@ static unsigned long pec_test_violations(void)
 
 static unsigned long pec_test_record(struct page *page)
 {
-	struct page_ext *page_ext;
-	unsigned long record = ~0UL;
-
-	rcu_read_lock();
-	page_ext = page_ext_lookup(page_to_pfn(page));
-	if (page_ext)
-		record = pec_record_get(page_ext);
-	rcu_read_unlock();
-	return record;
+	return pec_record_get(page_to_pfn(page));
 }
 
 /* How many pages of the block at @page hold @pattern. */
@@ -66,13 +58,9 @@ static void pec_test_corrupt(struct page *page, enum pec_test_corruption how)
 		[FLIP_ALLOCATED_BIT]	= PEC_ALLOCATED,
 		[FLIP_BOTH_BITS]	= PEC_MASK,
 	};
-	struct page_ext *page_ext;
+	unsigned long pfn = page_to_pfn(page);
 
-	rcu_read_lock();
-	page_ext = page_ext_lookup(page_to_pfn(page));
-	if (page_ext)
-		pec_record_set(page_ext, pec_record_get(page_ext) ^ flip[how]);
-	rcu_read_unlock();
+	pec_record_set(pfn, pec_record_get(pfn) ^ flip[how]);
 }
 
 /*
@@ -278,6 +266,8 @@ static void test_page_ext_iter(struct kunit *test)
 	struct page_ext_iter iter;
 	struct zone *zone;
 
+	if (!page_ext_size)
+		kunit_skip(test, "no page_ext entries: no client needs them");
 	for_each_populated_zone(zone) {
 		for (pfn = ALIGN(zone->zone_start_pfn + 2, boundary);
 		     !start && pfn + 2 <= zone_end_pfn(zone); pfn += boundary) {
@@ -527,9 +517,7 @@ static void test_scrub_covers_every_page(struct kunit *test)
 			page = pfn_to_online_page(pfn);
 			if (!page || page_zone(page) != zone)
 				continue;
-			rcu_read_lock();
-			expected += !!page_ext_lookup(pfn);
-			rcu_read_unlock();
+			expected += pec_record_get(pfn) != ~0UL;
 		}
 	}
 	KUNIT_EXPECT_EQ(test, page_ext_consistency_scrub(), (long)expected);
@@ -627,6 +615,109 @@ static void test_hwpoison_free(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pec_test_violations(), violations);
 }
 #endif
+
+/*
+ * The two copies of a record are in different pages of memory, so that a
+ * fault confined to one page cannot change both: every record of a section
+ * lies in two bitmaps that never share a page.  Bitmaps of whole pages are
+ * also at least two pages apart in physical memory (a DRAM row spans about
+ * 8 KiB).
+ */
+static void test_copies_apart(struct kunit *test)
+{
+#ifdef CONFIG_SPARSEMEM
+	const bool whole_pages = PAGES_PER_SECTION / BITS_PER_BYTE >= PAGE_SIZE;
+#else
+	const bool whole_pages = true;
+#endif
+	struct page *page = alloc_page(GFP_KERNEL);
+	unsigned long free_word, alloc_word;
+	struct pec_rec r;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	rcu_read_lock();
+	KUNIT_ASSERT_TRUE(test, pec_rec_get(page_to_pfn(page), &r));
+	free_word = (unsigned long)&r.copy[PEC_COPY_FREE][BIT_WORD(r.bit)];
+	alloc_word = (unsigned long)&r.copy[PEC_COPY_ALLOCATED][BIT_WORD(r.bit)];
+	rcu_read_unlock();
+	__free_page(page);
+
+	KUNIT_EXPECT_NE(test, free_word >> PAGE_SHIFT, alloc_word >> PAGE_SHIFT);
+	if (whole_pages && !is_vmalloc_addr((void *)free_word) &&
+	    !is_vmalloc_addr((void *)alloc_word))
+		KUNIT_EXPECT_GE(test, abs_diff(__pa(free_word), __pa(alloc_word)),
+				2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 0U);
+}
+
+/*
+ * A fault in either copy alone, on a page outside buddy, is found by the
+ * scrub: the two bits are no longer complementary.  The page's free finds
+ * it again and resyncs the record.
+ */
+static void test_scrub_finds_copy_fault(struct kunit *test)
+{
+	static const struct {
+		enum pec_test_corruption how;
+		const char *found;
+	} faults[] = {
+		{ FLIP_FREE_BIT, "invalid(both)" },
+		{ FLIP_ALLOCATED_BIT, "invalid(none)" },
+	};
+	unsigned long before;
+	struct page *page;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(faults); i++) {
+		before = atomic_long_read(&pec_violations[PEC_CORRUPT_RECORD]);
+		pec_test_capture.reports = 0;
+		page = alloc_page(GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		pec_test_corrupt(page, faults[i].how);
+		KUNIT_EXPECT_GT(test, page_ext_consistency_scrub(), 0L);
+		pec_test_expect_report(test, PEC_CORRUPT_RECORD, before, page, 0,
+				       "free|allocated", faults[i].found);
+		__free_page(page);
+		KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 2U);
+		KUNIT_EXPECT_EQ(test, pec_test_record(page), PEC_FREE);
+	}
+}
+
+/*
+ * A correlated fault: a whole word of one copy flips, 64 neighbouring
+ * records at once, here those of a block the test owns (an order-6 block is
+ * exactly one word of each bitmap).  Every record of the word breaks its
+ * complement, so the scrub reports each page, and so does the block's free,
+ * which resyncs them.
+ */
+#define PEC_TEST_WORD_ORDER	ilog2(BITS_PER_LONG)
+static void test_word_fault(struct kunit *test)
+{
+	unsigned long before = atomic_long_read(&pec_violations[PEC_CORRUPT_RECORD]);
+	unsigned long pfn, nr = BITS_PER_LONG;
+	struct page *page;
+	struct pec_rec r;
+
+	page = alloc_pages(GFP_KERNEL | __GFP_NOWARN, PEC_TEST_WORD_ORDER);
+	if (!page)
+		kunit_skip(test, "no free block of order %u", PEC_TEST_WORD_ORDER);
+	pfn = page_to_pfn(page);
+	rcu_read_lock();
+	KUNIT_ASSERT_TRUE(test, pec_rec_get(pfn, &r));
+	KUNIT_ASSERT_EQ(test, r.bit % BITS_PER_LONG, 0UL);
+	atomic_long_xor(~0UL, (atomic_long_t *)&r.copy[PEC_COPY_ALLOCATED][BIT_WORD(r.bit)]);
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, pec_test_count(page, nr, 0), nr);
+
+	KUNIT_EXPECT_GT(test, page_ext_consistency_scrub(), 0L);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, nr);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.pfn, pfn + nr - 1);
+	__free_pages(page, PEC_TEST_WORD_ORDER);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 2 * nr);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&pec_violations[PEC_CORRUPT_RECORD]),
+			before + 2 * nr);
+	KUNIT_EXPECT_EQ(test, pec_test_count(page, nr, PEC_FREE), nr);
+}
 
 struct pec_test_thread {
 	struct task_struct *task;
@@ -734,6 +825,9 @@ static struct kunit_case page_ext_consistency_test_cases[] = {
 	KUNIT_CASE(test_scrub_covers_every_page),
 	KUNIT_CASE(test_scrub_finds_corruption),
 	KUNIT_CASE(test_scrub_unreferenced_page),
+	KUNIT_CASE(test_copies_apart),
+	KUNIT_CASE(test_scrub_finds_copy_fault),
+	KUNIT_CASE(test_word_fault),
 #ifdef CONFIG_MEMORY_FAILURE
 	KUNIT_CASE(test_hwpoison_free),
 #endif
