@@ -37,6 +37,7 @@
 
 #define MiB		(1024UL * 1024)
 #define KPF_BUDDY	10
+#define KPF_THP		22
 /* kpageflags of a page somebody uses: on an LRU list, mapped, or slab. */
 #define KPF_IN_USE	((1ULL << 5) | (1ULL << 11) | (1ULL << 7))
 
@@ -444,33 +445,93 @@ TEST_F(pec, inject_double_alloc)
 }
 
 /*
- * A page we hold and will not free gets a corrupted record; only the scrub
- * can find it.  The scrub cannot know which state the page should be in, so
- * it leaves the record, and the page's free reports it once more and
+ * A page we hold and will not free gets a fault in one copy of its record;
+ * only the scrub can find it, as the two copies are no longer
+ * complementary.  The scrub cannot know which state the page should be in,
+ * so it leaves the record, and the page's free reports it once more and
  * resyncs it.
  */
-TEST_F(pec, inject_scrub_held_page)
+static void inject_then_scrub(struct __test_metadata *_metadata,
+			      long violations, const char *how)
 {
 	long before = pec_stat("corrupt_record");
 	unsigned long pfn;
 	char *p;
 
-	if (injection_unavailable())
-		SKIP(return, "%s", injection_unavailable());
 	p = map_one_page();
 	ASSERT_NE(NULL, p);
 	pfn = pfn_of(p);
 	ASSERT_NE(0, pfn);
-	ASSERT_EQ(0, inject(pfn, "flip-allocated"));
+	ASSERT_EQ(0, inject(pfn, how));
 	ASSERT_EQ(0, write_file(PEC_SCRUB, "1"));
 	SURVIVED();
 
 	ASSERT_EQ(pec_stat("corrupt_record"), before + 1);
 	munmap(p, page_size);
 	ASSERT_EQ(pec_stat("corrupt_record"), before + 2);
-	ASSERT_EQ(pec_stat("violations"), self->violations + 2);
+	ASSERT_EQ(pec_stat("violations"), violations + 2);
 	ASSERT_EQ(0, write_file(PEC_SCRUB, "1"));
-	ASSERT_EQ(pec_stat("violations"), self->violations + 2);
+	ASSERT_EQ(pec_stat("violations"), violations + 2);
+}
+
+/* The ALLOCATED copy of a held page's record flips. */
+TEST_F(pec, inject_scrub_held_page)
+{
+	if (injection_unavailable())
+		SKIP(return, "%s", injection_unavailable());
+	inject_then_scrub(_metadata, self->violations, "flip-allocated");
+}
+
+/* The FREE copy of a held page's record flips. */
+TEST_F(pec, inject_scrub_free_copy)
+{
+	if (injection_unavailable())
+		SKIP(return, "%s", injection_unavailable());
+	inject_then_scrub(_metadata, self->violations, "flip-free");
+}
+
+/*
+ * A correlated fault: a whole word of the ALLOCATED copy flips, the records
+ * of 64 neighbouring pages.  They must all be ours, so the test takes the
+ * first 64 pages of a THP: consecutive and aligned PFNs, one folio.  The
+ * scrub reports every page of the word, and so does the THP's free.
+ */
+#define WORD_PAGES	64
+TEST_F(pec, inject_scrub_word)
+{
+	size_t huge = 2 * MiB, size = 2 * huge;
+	long before = pec_stat("corrupt_record");
+	unsigned long pfn = 0, i;
+	char *p, *aligned;
+
+	if (injection_unavailable())
+		SKIP(return, "%s", injection_unavailable());
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	aligned = (char *)(((uintptr_t)p + huge - 1) & ~(huge - 1));
+	madvise(aligned, huge, MADV_HUGEPAGE);
+	for (size_t off = 0; off < huge; off += page_size)
+		aligned[off] = 1;
+	pfn = pfn_of(aligned);
+	for (i = 0; pfn && i < WORD_PAGES; i++)
+		if (pfn_of(aligned + i * page_size) != pfn + i)
+			pfn = 0;
+	if (!pfn || pfn % WORD_PAGES ||
+	    !(read_entry("/proc/kpageflags", pfn) & (1ULL << KPF_THP))) {
+		munmap(p, size);
+		SKIP(return, "no THP of %d pages or more here", WORD_PAGES);
+	}
+	ASSERT_EQ(0, inject(pfn, "flip-allocated-word"));
+	ASSERT_EQ(0, write_file(PEC_SCRUB, "1"));
+	SURVIVED();
+
+	ASSERT_EQ(pec_stat("corrupt_record"), before + WORD_PAGES);
+	munmap(p, size);
+	ASSERT_EQ(pec_stat("corrupt_record"), before + 2 * WORD_PAGES);
+	ASSERT_EQ(pec_stat("violations"), self->violations + 2 * WORD_PAGES);
+	ASSERT_EQ(0, write_file(PEC_SCRUB, "1"));
+	ASSERT_EQ(pec_stat("violations"), self->violations + 2 * WORD_PAGES);
 }
 
 /* The first page of a free buddy block, from /proc/kpageflags; 0 if none. */
