@@ -87,6 +87,10 @@ while IFS= read -r line || [[ -n $line ]]; do
 			case ${w[k]} in
 			minus-kconfig | minus-ifdef | minus-include) nargs=1 ;;
 			minus-ifdef-include) nargs=2 ;;
+			stage)
+				nargs=1
+				[[ -f $SERIES_DIR/${w[k + 1]:-} ]] || die "$where: no stage file $SERIES_DIR/${w[k + 1]:-}"
+				;;
 			*) die "$where: unknown transform '${w[k]}'" ;;
 			esac
 			((k + nargs < ${#w[@]})) || die "$where: '${w[k]}' needs $nargs argument(s)"
@@ -234,6 +238,17 @@ transform() {
 		;;
 	minus-include)
 		awk -v a="#include <$4>" '$0 != a' "$in" >"$out"
+		;;
+	stage)
+		# The base file with an earlier state's diff applied instead.
+		local t
+		t=$(awk '/^\+\+\+ / { f = $2; sub(/^b\//, "", f); print f; exit }' "$SERIES_DIR/$4")
+		rm -rf "$scratch/stage"
+		mkdir -p "$(dirname "$scratch/stage/$t")"
+		git -C "$KSRC" show "$base_sha:$t" >"$scratch/stage/$t"
+		patch -s -f -p1 --no-backup-if-mismatch -d "$scratch/stage" <"$SERIES_DIR/$4" >"$scratch/patch.log" 2>&1 ||
+			die "stage $4 does not apply to $KBASE: $(cat "$scratch/patch.log")"
+		cp "$scratch/stage/$t" "$out"
 		;;
 	minus-kconfig)
 		n=$(grep -cx "config $4" "$in" || true)
