@@ -140,8 +140,10 @@ build_kernel() { # arch kind
 		"$REPO/scripts/config.sh" >"$obj/config.log" 2>&1 ||
 		{ cat "$obj/config.log" >&2; die "configuring the $arch $kind kernel failed"; }
 	msg "building the $arch $kind kernel (${obj#"$REPO"/}, nice -n 10, -j$JOBS)..."
-	if ! nice -n 10 make -C "$BT" O="$obj" ARCH="${arch/x86_64/x86}" "${cross[@]}" -j"$JOBS" \
-		CC="ccache ${cross[0]:+aarch64-linux-gnu-}gcc" "$target" >"$obj/build.log" 2>&1; then
+: >"$obj/build.log"
+	if ! logged_build "$obj/build.log" "$arch $kind kernel" \
+		nice -n 10 make -C "$BT" O="$obj" ARCH="${arch/x86_64/x86}" "${cross[@]}" -j"$JOBS" \
+		CC="ccache ${cross[0]:+aarch64-linux-gnu-}gcc" "$target"; then
 		grep -E 'error|Error' "$obj/build.log" | head -20 >&2 || true
 		die "building the $arch $kind kernel failed; log: $obj/build.log"
 	fi
@@ -180,7 +182,7 @@ fi
 # record (before the dense record replaced it). Its overlay is applied to a
 # worktree of its own and built with today's x86_64 fragment.
 SCALE_GIB=${SCALE_GIB-2 8 32}
-OLD_REF=${BENCH_OLD_REF:-@OLD_REF@}
+OLD_REF=${BENCH_OLD_REF:-dc6f55162c36b9755b8d5b9be1358a4b11604889}
 SCALE=0
 [[ -n $SCALE_GIB && " ${ARCHS[*]} " == *" x86_64 "* ]] && SCALE=1
 OLD_IMG=$OBJ_BASE-x86_64-old/arch/x86/boot/bzImage
@@ -206,7 +208,9 @@ if ((SCALE)) && [[ ${NO_BUILD:-0} != 1 ]]; then
 		"$REPO/scripts/config.sh" >"$obj/config.log" 2>&1 ||
 		{ cat "$obj/config.log" >&2; die "configuring the flags-word kernel failed"; }
 	msg "building the flags-word kernel (${obj#"$REPO"/}, nice -n 10, -j$JOBS)..."
-	nice -n 10 make -C "$OT" O="$obj" ARCH=x86 -j"$JOBS" CC="ccache gcc" bzImage >"$obj/build.log" 2>&1 ||
+: >"$obj/build.log"
+	logged_build "$obj/build.log" "flags-word kernel" \
+		nice -n 10 make -C "$OT" O="$obj" ARCH=x86 -j"$JOBS" CC="ccache gcc" bzImage ||
 		die "building the flags-word kernel failed; log: $obj/build.log"
 fi
 

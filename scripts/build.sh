@@ -20,7 +20,8 @@ args=(-j"$JOBS")
 	die "${CROSS_COMPILE}gcc not installed; run 'make deps'"
 msg "building $KIMAGE_TARGET ($ARCH${FLAVOUR:+ $FLAVOUR}, -j$JOBS${W:+, W=$W})..."
 start=$SECONDS
-if ! kmake "${args[@]}" "$KIMAGE_TARGET" >"$OBJ/build.log" 2>&1; then
+: >"$OBJ/build.log"
+if ! logged_build "$OBJ/build.log" "building $KIMAGE_TARGET" kmake "${args[@]}" "$KIMAGE_TARGET"; then
 	grep -E 'error|Error|warning:' "$OBJ/build.log" | head -40 >&2 || true
 	tail -n 20 "$OBJ/build.log" >&2
 	die "kernel build failed; full log: $OBJ/build.log"

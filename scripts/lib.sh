@@ -70,6 +70,49 @@ kmake() {
 		CC="ccache ${CROSS_COMPILE}gcc" "$@"
 }
 
+# logged_build LOG WHAT CMD...: run a kernel build (CMD) with its output
+# appended to LOG and print a line every PROGRESS_SECS (30) seconds: the time so far and
+# kbuild's lines so far, against the count of the largest earlier build
+# logged to LOG (kept in LOG.objects). Returns CMD's exit status.
+logged_build() {
+	local log=$1 what=$2 pid start=$SECONDS next n of='' rc=0 every=${PROGRESS_SECS:-30}
+	shift 2
+	[[ -s $log.objects ]] && of=$(<"$log.objects")
+	"$@" >>"$log" 2>&1 &
+	pid=$!
+	next=$((SECONDS + every))
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		((SECONDS >= next)) || continue
+		next=$((SECONDS + every))
+		n=$(build_objects "$log")
+		info "$what: $((SECONDS - start)) s, $n${of:+ of about $of} build steps (log: ${log#"$REPO"/})"
+	done
+	wait "$pid" || rc=$?
+	n=$(build_objects "$log")
+	((rc != 0 || n <= ${of:-0})) || printf '%s\n' "$n" >"$log.objects"
+	return "$rc"
+}
+# build_shown: scripts/build.sh for the current ARCH and FLAVOUR inside a
+# test group, its progress lines (==> and the indented ones) shown as they
+# come, its whole output in BUILD_OUT. Returns build.sh's exit status.
+build_shown() {
+	local f rc
+	f=$(mktemp "${TMPDIR:-/tmp}/pec-build.XXXXXX")
+	{
+		rc=0
+		"$REPO/scripts/build.sh" 2>&1 || rc=$?
+		echo "$rc" >"$f.rc"
+	} | tee "$f" |
+		grep --line-buffered -E '^(==> |    [^ ])' || true
+	BUILD_OUT=$(<"$f")
+	rc=$(<"$f.rc")
+	rm -f "$f" "$f.rc"
+	return "$rc"
+}
+# build_objects LOG: kbuild's short lines ("  CC      mm/page_alloc.o") in LOG.
+build_objects() { grep -cE '^  [A-Z0-9_]+( \[M\])? +[^ ]' "$1" || true; }
+
 msg() { printf '==> %s\n' "$*"; }
 info() { printf '    %s\n' "$*"; }
 warn() { printf 'warning: %s\n' "$*" >&2; }

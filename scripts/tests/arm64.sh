@@ -21,12 +21,12 @@ ARM64_KNOWN_LOG_LINES=()
 arm64_build() {
 	local out
 	msg "building the arm64 kernel ($FLAVOUR) and its initramfs..."
-	if ! out=$("$REPO/scripts/build.sh" 2>&1); then
+	if ! build_shown; then
+		out=$BUILD_OUT
 		printf '%s\n' "$out" | tail -n 30
 		fail "build-$1" "$(printf '%s\n' "$out" | grep -a -m1 '^error:' || echo 'build failed')"
 		return 1
 	fi
-	printf '%s\n' "$out" | grep -E '^==> (built|kernel)' || true
 	pass "build-$1"
 	"$REPO/scripts/initramfs.sh" >/dev/null || { fail "initramfs-$1" "initramfs build failed"; return 1; }
 }
@@ -53,11 +53,13 @@ test_arm64_kunit_py() {
 	local n=$1 rc=0 log=$LOG_DIR/check-$1.log kcfg=$OBJ/pec.kunitconfig
 	cp "$OBJ/.config" "$kcfg"
 	msg "kunit.py run --arch=arm64 on $OBJ (log ${log#"$REPO"/})..."
-	(cd "$KSRC" && timeout -k 10 1800 python3 tools/testing/kunit/kunit.py run \
+: >"$log"
+	logged_build "$log" "kunit.py --arch=arm64 (build and run)" \
+		env -C "$KSRC" timeout -k 10 1800 python3 tools/testing/kunit/kunit.py run \
 		--arch=arm64 --cross_compile="$CROSS_COMPILE" --build_dir="$OBJ" \
 		--kunitconfig="$kcfg" --jobs="$JOBS" --make_options CC="ccache ${CROSS_COMPILE}gcc" \
 		--kernel_args='page_ext_consistency=on page_owner=on' --qemu_args='-m 4096 -smp 2' --timeout=1200 \
-		'page_ext_consistency*') >"$log" 2>&1 || rc=$?
+		'page_ext_consistency*' || rc=$?
 	report_kunit_py "$n" "$log" "$rc" "$OBJ"
 }
 

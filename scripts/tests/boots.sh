@@ -193,7 +193,8 @@ group_boots() {
 	# The debug kernel, the one distro debug kernels resemble.
 	use_flavour debug
 	msg "building the debug kernel and initramfs for the boot tests..."
-	if ! out=$("$REPO/scripts/build.sh" 2>&1); then
+	if ! build_shown; then
+		out=$BUILD_OUT
 		printf '%s\n' "$out" | tail -n 30
 		fail build-x86_64-debug "$(printf '%s\n' "$out" | grep -a -m1 '^error:' || echo 'build failed')"
 		for t in boot-on-smp-numa boot-off boot-bad-param boot-with-page-owner kunit-x86_64; do
@@ -201,7 +202,6 @@ group_boots() {
 		done
 		return 0
 	fi
-	printf '%s\n' "$out" | grep -E '^==> (built|bzImage)' || true
 	pass build-x86_64-debug
 	"$REPO/scripts/initramfs.sh" || { fail initramfs "initramfs build failed"; return 0; }
 	test_boot_on_smp_numa

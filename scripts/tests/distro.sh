@@ -38,7 +38,7 @@ group_distro() {
 		fail "$n" "CONFIG_PAGE_EXT_CONSISTENCY=y did not survive olddefconfig (log: ${log#"$REPO"/})"
 		return 0
 	fi
-	if ! "${mk[@]}" prepare >>"$log" 2>&1; then
+	if ! logged_build "$log" "Debian config: make prepare" "${mk[@]}" prepare; then
 		fail "$n" "make prepare failed: $(grep -a -m1 'error:' "$log" || tail -n1 "$log") (log: ${log#"$REPO"/})"
 		return 0
 	fi
@@ -55,7 +55,8 @@ distro_object() {
 	local name=$1 o=$2 olog=$LOG_DIR/check-distro-amd64-${2//\//_}${3:+-$3}.log w
 	shift 2
 	rm -f "$obj/$o"
-	if ! "${mk[@]}" "$@" "$o" >"$olog" 2>&1; then
+	: >"$olog"
+	if ! logged_build "$olog" "Debian config: $o" "${mk[@]}" "$@" "$o"; then
 		fail "$name" "build failed: $(grep -a -m1 'error:' "$olog" || tail -n1 "$olog") (log: ${olog#"$REPO"/})"
 		return 0
 	fi

@@ -13,8 +13,10 @@ group_kunit_uml() {
 	log=$LOG_DIR/check-kunit-uml.log
 	mkdir -p "$LOG_DIR" "$KUNIT_OBJ"
 	msg "kunit.py run ($kcfg, UML; log ${log#"$REPO"/})..."
-	(cd "$KSRC" && timeout -k 10 "${KUNIT_TIMEOUT:-1800}" python3 tools/testing/kunit/kunit.py run \
+: >"$log"
+	logged_build "$log" "kunit.py (build and run)" \
+		env -C "$KSRC" timeout -k 10 "${KUNIT_TIMEOUT:-1800}" python3 tools/testing/kunit/kunit.py run \
 		--kunitconfig="$kcfg" --build_dir="$KUNIT_OBJ" --jobs="$JOBS" \
-		--make_options CC="ccache gcc" --timeout=600) >"$log" 2>&1 || rc=$?
+		--make_options CC="ccache gcc" --timeout=600 || rc=$?
 	report_kunit_py "$n" "$log" "$rc" "$KUNIT_OBJ"
 }

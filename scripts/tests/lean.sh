@@ -74,12 +74,12 @@ group_lean() {
 	local out
 	use_flavour lean
 	msg "building the lean kernel (make run, make bench) and the initramfs..."
-	if ! out=$("$REPO/scripts/build.sh" 2>&1); then
+	if ! build_shown; then
+		out=$BUILD_OUT
 		printf '%s\n' "$out" | tail -n 30
 		fail build-x86_64 "$(printf '%s\n' "$out" | grep -a -m1 '^error:' || echo 'build failed')"
 		return 0
 	fi
-	printf '%s\n' "$out" | grep -E '^==> (built|bzImage)' || true
 	pass build-x86_64
 	"$REPO/scripts/initramfs.sh" >/dev/null || { fail initramfs "initramfs build failed"; return 0; }
 	test_make_run

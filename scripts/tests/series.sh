@@ -80,7 +80,8 @@ test_series_build() {
 		return 1
 	fi
 	start=$SECONDS
-	if ! nice -n 10 make -C "$tree" O="$obj" ARCH=x86 -j"$JOBS" CC="ccache gcc" bzImage >>"$log" 2>&1; then
+	if ! logged_build "$log" "patch $nn: building bzImage" \
+		nice -n 10 make -C "$tree" O="$obj" ARCH=x86 -j"$JOBS" CC="ccache gcc" bzImage; then
 		fail "$n" "build failed: $(grep -a -m1 -E 'error:|Error [0-9]' "$log" || tail -n1 "$log") (log: ${log#"$REPO"/})"
 		return 1
 	fi
