@@ -16,12 +16,14 @@ export ARCH KSRC KBASE KVM TCG_THREAD W JOBS T FORCE APPEND JOB TIMEOUT FLAVOUR
 
 S := scripts
 
-.PHONY: help deps tree apply build initramfs run check sync-back series bench clean distclean
+.PHONY: help deps tree apply build initramfs run demo check sync-back series bench clean distclean
 
 help:
 	@echo "page_ext consistency checker workbench"
 	@echo ""
 	@echo "  make run        build, boot under QEMU with the checker on, print stats and a verdict"
+	@echo "  make demo       a real report: a bad free caught in warn mode (page_owner=on), read"
+	@echo "                  line by line, then the same in panic mode"
 	@echo "  make check      all tests (checkpatch, QEMU boots, KUnit); ends with 'N passed, N failed, N skipped'"
 	@echo "  make deps       install host packages (Debian 12; no-op when present)"
 	@echo "  make tree       unpack linux-source-6.12 into build/linux (git, tag pec-base)"
@@ -56,6 +58,9 @@ initramfs:
 
 run:
 	@$(S)/run.sh
+
+demo:
+	@$(S)/demo.sh
 
 check:
 	@$(S)/check.sh

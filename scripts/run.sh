@@ -33,8 +33,14 @@ log_has 'Kernel panic' && why+=("$(grep -a -m1 'Kernel panic' "$LOG")")
 [[ ${allocs:-0} -gt 0 ]] || why+=("no alloc checks")
 [[ ${frees:-0} -gt 0 ]] || why+=("no free checks")
 
+next_steps() {
+	echo
+	info "next: 'make demo' shows the checker catching a bad free, with its report read"
+	info "      line by line; 'make check' runs all the tests."
+}
 if ((${#why[@]})); then
 	echo "verdict: FAIL: $(IFS=';'; echo "${why[*]}" | sed 's/;/; /g') (log: $LOG)"
 	exit 1
 fi
 echo "verdict: OK: $allocs alloc checks, $frees free checks, 0 violations"
+next_steps

@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # The lean x86_64 kernel (FLAVOUR=lean: tinyconfig + scripts/config/x86_64.config,
-# the checker built in but not enforced), the one make run and make bench
-# boot: make run itself, the checker off by default, and a memory hole
-# inside a pageblock (no THP and no hugetlb here, so a pageblock is 4 MiB and
-# a subsection 2 MiB).
+# the checker built in but not enforced), the one make run, make demo and
+# make bench boot: make run and make demo themselves, the checker off by
+# default, and a memory hole inside a pageblock (no THP and no hugetlb here,
+# so a pageblock is 4 MiB and a subsection 2 MiB).
 # shellcheck shell=bash
 
 . "$REPO/scripts/tests/boots.sh"
@@ -17,6 +17,23 @@ test_make_run() {
 		info "$(grep '^verdict:' <<<"$out")"
 	else
 		fail "$n" "$(grep -m1 '^verdict:' <<<"$out" || echo "scripts/run.sh exited $rc") (log: ${log#"$REPO"/})"
+	fi
+}
+
+# make demo, as a user runs it: a bad free reported in warn mode with its
+# page_owner stack and a reading of it, then a panic in panic mode.
+test_make_demo() {
+	local n=make-demo log=$LOG_DIR/check-make-demo.log rc=0 why=()
+	"$REPO/scripts/demo.sh" >"$log" 2>&1 || rc=$?
+	((rc == 0)) || why+=("scripts/demo.sh exited $rc: $(grep -m1 '^demo:' "$log" || tail -n1 "$log")")
+	grep -q '^    | BUG: page_ext_consistency: bad-free pfn:' "$log" || why+=("no report printed")
+	grep -q '^    | page last allocated via order' "$log" || why+=("no page_owner stack in the report")
+	grep -q '^==> how to read it:' "$log" || why+=("no reading of the report")
+	grep -q '^    | Kernel panic - not syncing: page_ext_consistency: bad-free' "$log" || why+=("no panic shown")
+	if ((${#why[@]})); then
+		fail "$n" "$(printf '%s; ' "${why[@]}")log: ${log#"$REPO"/}"
+	else
+		pass "$n"
 	fi
 }
 
@@ -83,6 +100,7 @@ group_lean() {
 	pass build-x86_64
 	"$REPO/scripts/initramfs.sh" >/dev/null || { fail initramfs "initramfs build failed"; return 0; }
 	test_make_run
+	test_make_demo
 	test_lean_off_by_default
 	test_lean_memory_hole
 	test_lean_memory_hole_kunit
