@@ -24,7 +24,7 @@ lean) OBJ_NAME=$ARCH ;;
 esac
 
 # Directories and top-level files of the repo that are overlaid on the kernel tree.
-OVERLAY_ROOTS=(Documentation include mm tools)
+OVERLAY_ROOTS=(Documentation include kernel mm tools)
 
 # Kernel tree: ours (build/linux, baseline tag pec-base) unless KSRC is set.
 # (KSRC pointing at build/linux, e.g. exported by a parent script, is ours too.)

@@ -2,11 +2,36 @@
 # Debian's own amd64 kernel config (linux-config-6.12) with
 # CONFIG_PAGE_EXT_CONSISTENCY=y: the checker, mm/page_alloc.o and
 # mm/page_ext.o must compile there without a warning, and the checker also
-# with W=1. Only those objects are built (build/obj/distro-amd64).
+# with W=1. Only those objects are built (build/obj/distro-amd64). And the
+# checker in make debug.config.
 # shellcheck shell=bash
 
 DISTRO_CONFIG=/usr/src/linux-config-6.12/config.amd64_none_amd64.xz
 DISTRO_OBJECTS=(mm/page_ext_consistency.o mm/page_alloc.o mm/page_ext.o)
+
+# make debug.config, the kernel's own way to turn on debugging options for
+# developers and test farms: a defconfig merged with it has the checker built
+# in, off until page_ext_consistency=on (not ENFORCED), like page_owner.
+test_debug_config() {
+	local n=debug-config obj=$BUILD_DIR/obj/debug-config log=$LOG_DIR/check-debug-config.log why=() line sym
+	mkdir -p "$obj" "$LOG_DIR"
+	if ! make -C "$KSRC" O="$obj" ARCH=x86 x86_64_defconfig debug.config >"$log" 2>&1; then
+		fail "$n" "make x86_64_defconfig debug.config failed (log: ${log#"$REPO"/})"
+		return 0
+	fi
+	for line in CONFIG_PAGE_EXTENSION=y CONFIG_PAGE_EXT_CONSISTENCY=y CONFIG_PAGE_OWNER=y \
+		'# CONFIG_PAGE_EXT_CONSISTENCY_ENFORCED is not set'; do
+		grep -qxF -- "$line" "$obj/.config" && continue
+		sym=${line#\# }
+		sym=${sym%%[= ]*}
+		why+=("want '$line', got '$(grep -E "^(# )?$sym[= ]" "$obj/.config" || echo 'not present')'")
+	done
+	if ((${#why[@]})); then
+		fail "$n" "$(printf '%s; ' "${why[@]}")config: ${obj#"$REPO"/}/.config"
+	else
+		pass "$n"
+	fi
+}
 
 group_distro() {
 	# obj and mk are seen by distro_object() too.
@@ -17,6 +42,7 @@ group_distro() {
 	fi
 	"$REPO/scripts/tree.sh" >/dev/null && "$REPO/scripts/apply.sh" >/dev/null ||
 		{ fail "$n" "cannot prepare the kernel tree (make apply)"; return 0; }
+	test_debug_config
 	mkdir -p "$obj" "$LOG_DIR"
 	log=$LOG_DIR/check-distro-amd64.log
 	mk=(make -C "$KSRC" O="$obj" ARCH=x86 -j"$JOBS" CC="ccache gcc")
