@@ -956,24 +956,30 @@ static bool pec_pattern_valid(unsigned long pattern)
 	return pattern == PEC_FREE || pattern == PEC_ALLOCATED || pattern == PEC_VALID;
 }
 
+/* What a walk of the records found; see pec_check_records(). */
+struct pec_counts {
+	unsigned long free, allocated, invalid;
+};
+
 /*
  * Check that the two copies of every record in [@pfn, @end) are
- * complementary, a word of each at a time.  A record that is not is read
- * again with pec_record_confirm() and, if still bad, reported when @report
- * is set.  Such a record is left as it is: which state the page should hold
+ * complementary, a word of each at a time, and add the FREE and ALLOCATED
+ * records to @counts if it is not NULL.  A record that is not is read
+ * again with pec_record_confirm() and, if still bad, counted and reported
+ * when @report is set.  Such a record is left as it is: which state the page should hold
  * cannot be told from here (pages on pcp lists and isolated free pages have
  * a refcount of zero, and so do allocated ones: tail pages of a block
  * allocated without __GFP_COMP, a frozen hugetlb folio).  The page's next
- * transition reports it again and resyncs it.  Return: the number of
- * confirmed bad records.
+ * transition reports it again and resyncs it.
  */
-static unsigned long pec_check_records(unsigned long pfn, unsigned long end,
-				       bool report)
+static void pec_check_records(unsigned long pfn, unsigned long end,
+			      bool report, struct pec_counts *counts)
 {
-	unsigned long n, w, first, last, bad, b, nr_bad = 0, found, p;
+	unsigned long n, w, first, last, mask, f, a, bad, b, found, p;
 	struct pec_rec r;
 
 	for (; pfn < end; pfn += n) {
+		cond_resched();
 		rcu_read_lock();
 		n = min(end - pfn, page_ext_bitmaps_span(pfn));
 		if (!pec_rec_get(pfn, &r)) {
@@ -983,12 +989,18 @@ static unsigned long pec_check_records(unsigned long pfn, unsigned long end,
 		first = r.bit;
 		last = r.bit + n - 1;
 		for (w = BIT_WORD(first); w <= BIT_WORD(last); w++) {
-			bad = ~(READ_ONCE(r.copy[PEC_COPY_FREE][w]) ^
-				READ_ONCE(r.copy[PEC_COPY_ALLOCATED][w]));
+			mask = ~0UL;
 			if (w == BIT_WORD(first))
-				bad &= BITMAP_FIRST_WORD_MASK(first);
+				mask &= BITMAP_FIRST_WORD_MASK(first);
 			if (w == BIT_WORD(last))
-				bad &= BITMAP_LAST_WORD_MASK(last + 1);
+				mask &= BITMAP_LAST_WORD_MASK(last + 1);
+			f = READ_ONCE(r.copy[PEC_COPY_FREE][w]);
+			a = READ_ONCE(r.copy[PEC_COPY_ALLOCATED][w]);
+			if (counts) {
+				counts->free += hweight_long(f & ~a & mask);
+				counts->allocated += hweight_long(a & ~f & mask);
+			}
+			bad = ~(f ^ a) & mask;
 			if (likely(!bad))
 				continue;
 			rcu_read_unlock();
@@ -997,7 +1009,8 @@ static unsigned long pec_check_records(unsigned long pfn, unsigned long end,
 				found = pec_record_confirm(p);
 				if (pec_pattern_valid(found))
 					continue;
-				nr_bad++;
+				if (counts)
+					counts->invalid++;
 				if (report)
 					pec_report(PEC_CORRUPT_RECORD, p, p, 0,
 						   PEC_VALID, found, "scrub");
@@ -1008,7 +1021,6 @@ static unsigned long pec_check_records(unsigned long pfn, unsigned long end,
 		}
 		rcu_read_unlock();
 	}
-	return nr_bad;
 }
 
 /**
@@ -1047,7 +1059,7 @@ long page_ext_consistency_scrub(void)
 			max_hold = max(max_hold, hold);
 			if (unlikely(chunk.nr))
 				pec_scrub_report(&chunk, pfn, next);
-			pec_check_records(pfn, next, true);
+			pec_check_records(pfn, next, true, NULL);
 			cond_resched();
 		}
 	}
@@ -1141,59 +1153,35 @@ static unsigned long pec_sum(unsigned long __percpu *counter)
  * once pec_record_confirm() has read it again, as a transition in flight
  * makes it look so for a moment.  Holes in a zone are recorded ALLOCATED.
  */
-static void pec_count_records(unsigned long *nr_free, unsigned long *nr_allocated,
-			      unsigned long *nr_invalid)
+static void pec_count_records(struct pec_counts *counts)
 {
-	unsigned long pfn, end, n, w, first, last, f, a, fm, lm;
-	struct pec_rec r;
 	struct zone *zone;
 
 	mutex_lock(&pec_scrub_lock);
 	get_online_mems();
-	for_each_populated_zone(zone) {
-		end = zone_end_pfn(zone);
-		for (pfn = zone->zone_start_pfn; pfn < end; pfn += n) {
-			cond_resched();
-			rcu_read_lock();
-			n = min(end - pfn, page_ext_bitmaps_span(pfn));
-			if (!pec_rec_get(pfn, &r)) {
-				rcu_read_unlock();
-				continue;
-			}
-			first = r.bit;
-			last = r.bit + n - 1;
-			for (w = BIT_WORD(first); w <= BIT_WORD(last); w++) {
-				fm = w == BIT_WORD(first) ? BITMAP_FIRST_WORD_MASK(first) : ~0UL;
-				lm = w == BIT_WORD(last) ? BITMAP_LAST_WORD_MASK(last + 1) : ~0UL;
-				f = READ_ONCE(r.copy[PEC_COPY_FREE][w]) & fm & lm;
-				a = READ_ONCE(r.copy[PEC_COPY_ALLOCATED][w]) & fm & lm;
-				*nr_free += hweight_long(f & ~a);
-				*nr_allocated += hweight_long(a & ~f);
-			}
-			rcu_read_unlock();
-		}
-		*nr_invalid += pec_check_records(zone->zone_start_pfn, end, false);
-	}
+	for_each_populated_zone(zone)
+		pec_check_records(zone->zone_start_pfn, zone_end_pfn(zone), false,
+				  counts);
 	put_online_mems();
 	mutex_unlock(&pec_scrub_lock);
 }
 
 static int stats_show(struct seq_file *m, void *v)
 {
-	unsigned long nr_free = 0, nr_allocated = 0, nr_invalid = 0, total = 0;
-	unsigned long count;
+	struct pec_counts counts = {};
+	unsigned long count, total = 0;
 	u64 walk_ns;
 	int i;
 
 	walk_ns = ktime_get_ns();
-	pec_count_records(&nr_free, &nr_allocated, &nr_invalid);
+	pec_count_records(&counts);
 	walk_ns = ktime_get_ns() - walk_ns;
 	seq_printf(m, "mode: %s\n", pec_mode_name[pec_mode]);
 	seq_printf(m, "alloc_checks: %lu\n", pec_sum(&pec_alloc_checks));
 	seq_printf(m, "free_checks: %lu\n", pec_sum(&pec_free_checks));
-	seq_printf(m, "pages_allocated: %lu\n", nr_allocated);
-	seq_printf(m, "pages_free: %lu\n", nr_free);
-	seq_printf(m, "records_invalid: %lu\n", nr_invalid);
+	seq_printf(m, "pages_allocated: %lu\n", counts.allocated);
+	seq_printf(m, "pages_free: %lu\n", counts.free);
+	seq_printf(m, "records_invalid: %lu\n", counts.invalid);
 	seq_printf(m, "record_bytes: %lu\n", pec_record_bytes());
 	for (i = 0; i < NR_PEC_CLASSES; i++)
 		total += atomic_long_read(&pec_violations[i]);
