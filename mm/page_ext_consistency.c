@@ -298,28 +298,6 @@ static unsigned long pec_record_get(unsigned long pfn)
 }
 
 /*
- * Install @pattern in the record of one page, whatever it holds: to resync
- * a record after a report and for fault injection.  Atomic bit operations,
- * because the pages that share a word with it move at the same time.
- */
-static void pec_record_set(unsigned long pfn, unsigned long pattern)
-{
-	struct pec_rec r;
-	int c;
-
-	rcu_read_lock();
-	if (pec_rec_get(pfn, &r)) {
-		for (c = 0; c < NR_PEC_COPIES; c++) {
-			if (pattern & BIT(c))
-				set_bit(r.bit, r.copy[c]);
-			else
-				clear_bit(r.bit, r.copy[c]);
-		}
-	}
-	rcu_read_unlock();
-}
-
-/*
  * Install @pattern in the records of @nr pages from @pfn on, whole words
  * where it can, with plain writes: only where the record is being defined
  * and nothing else can move the pages (initialisation on the boot CPU, and

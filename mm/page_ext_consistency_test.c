@@ -35,6 +35,27 @@ static unsigned long pec_test_violations(void)
 	return total;
 }
 
+/*
+ * Install @pattern in the record of one page, whatever it holds, with atomic
+ * bit operations: the pages that share a word with it move at the same time.
+ */
+static void pec_test_record_set(unsigned long pfn, unsigned long pattern)
+{
+	struct pec_rec r;
+	int c;
+
+	rcu_read_lock();
+	if (pec_rec_get(pfn, &r)) {
+		for (c = 0; c < NR_PEC_COPIES; c++) {
+			if (pattern & BIT(c))
+				set_bit(r.bit, r.copy[c]);
+			else
+				clear_bit(r.bit, r.copy[c]);
+		}
+	}
+	rcu_read_unlock();
+}
+
 static unsigned long pec_test_record(struct page *page)
 {
 	return pec_record_get(page_to_pfn(page));
@@ -60,7 +81,7 @@ static void pec_test_corrupt(struct page *page, enum pec_test_corruption how)
 	};
 	unsigned long pfn = page_to_pfn(page);
 
-	pec_record_set(pfn, pec_record_get(pfn) ^ flip[how]);
+	pec_test_record_set(pfn, pec_record_get(pfn) ^ flip[how]);
 }
 
 /*
