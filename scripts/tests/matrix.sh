@@ -245,40 +245,87 @@ test_debug_pagealloc() {
 MM_GUESTS=("mm-selftests-thp thp 1024" "mm-selftests ksm_numa,ksm,migration,compaction,cow,gup_test,mremap,madv_populate,mlock,userfaultfd,hugetlb 2048")
 
 test_mm_selftests() {
-	local out g i name cats mb rc why status cat prog reason pids=()
+	local out g i name cats mb why status cat prog reason pids=() rcs=() res again rc st
+	local -A first=()
 	if ! out=$("$REPO/scripts/mm-selftests.sh" 2>&1); then
 		fail mm-selftests "$(printf '%s\n' "$out" | grep -a -m1 '^error:' || echo 'build failed')"
 		return 0
 	fi
 	for g in "${MM_GUESTS[@]}"; do
 		read -r name cats mb <<<"$g"
-		SMP=1 MEM_NODE_MB=$mb INITRD_EXTRA=$BUILD_DIR/mm-selftests-$ARCH.cpio.gz \
-			boot "$name" mm-selftests "page_ext_consistency=on pec.categories=$cats" \
-			"${PEC_MM_TIMEOUT:-2400}" &
+		mm_selftests_boot "$name" "$cats" "$mb" &
 		pids+=("$!")
 	done
 	for i in "${!MM_GUESTS[@]}"; do
+		rcs[i]=0
+		wait "${pids[i]}" || rcs[i]=$?
+	done
+	for i in "${!MM_GUESTS[@]}"; do
 		read -r name cats mb <<<"${MM_GUESTS[i]}"
-		rc=0
-		wait "${pids[i]}" || rc=$?
 		LOGFILE=$LOG_DIR/check-$name.log why=()
-		expect_job "$name" mm-selftests "$rc" || continue
-		check_workload_stats
-		check_log 'Memory failure: |Soft offline: '
-		log_has '^PEC-MM-SWAP ' || why+=("no swap in the guest")
-		while read -r cat; do
-			why+=("category $cat timed out")
-		done < <(grep -a '^PEC-MM-TIMEOUT ' "$LOGFILE" | awk '{ print $2 }')
+		expect_job "$name" mm-selftests "${rcs[i]}" || continue
+		mm_selftests_guest_checks
 		report "$name"
+		res=$(mm_selftest_results)
+		info "$name: $(grep -a '^PEC-MM-END' "$LOGFILE" | awk '{ print $2 " " $4 }' | tr '\n' ' ')(t: seconds since boot)"
+		# KSM and userfaultfd programs wait on kernel threads and timers
+		# with fixed timeouts and miss one now and then under TCG: the
+		# categories with a failed program run once more, alone, and a
+		# program passes if it passes there.
+		first=()
 		while IFS=$'\t' read -r status cat prog reason; do
+			[[ -n $status ]] || continue
+			[[ $status == pass || $status == skip ]] || first["$cat:$prog"]=$reason
+		done <<<"$res"
+		again=
+		if ((${#first[@]})); then
+			cats=$(printf '%s\n' "${!first[@]}" | cut -d: -f1 | sort -u | paste -sd, -)
+			msg "$name: again, alone, the categories with a failed program: $cats"
+			rc=0
+			mm_selftests_boot "$name-again" "$cats" "$mb" || rc=$?
+			LOGFILE=$LOG_DIR/check-$name-again.log why=()
+			if expect_job "$name-again" mm-selftests "$rc"; then
+				mm_selftests_guest_checks
+				report "$name-again"
+				again=$(mm_selftest_results)
+			fi
+		fi
+		while IFS=$'\t' read -r status cat prog reason; do
+			[[ -n $status ]] || continue
+			if [[ -n ${first["$cat:$prog"]+x} ]]; then
+				st=$(awk -F'\t' -v c="$cat" -v p="$prog" '$2 == c && $3 == p { print $1; exit }' <<<"$again")
+				if [[ $st == pass ]]; then
+					status=pass
+					info "$name:$cat:$prog failed once (${first["$cat:$prog"]}) and passed alone"
+				else
+					status=fail
+					reason="${first["$cat:$prog"]}; again: ${st:-did not run}"
+				fi
+			fi
 			case $status in
 			pass) pass "$name:$cat:$prog" ;;
 			skip) skip "$name:$cat:$prog" "$reason" ;;
-			*) fail "$name:$cat:$prog" "$reason (log: ${LOGFILE#"$REPO"/})" ;;
+			*) fail "$name:$cat:$prog" "$reason (log: ${LOG_DIR#"$REPO"/}/check-$name*.log)" ;;
 			esac
-		done < <(mm_selftest_results)
-		info "$name: $(grep -a '^PEC-MM-END' "$LOGFILE" | awk '{ print $2 " " $4 }' | tr '\n' ' ')(t: seconds since boot)"
+		done <<<"$res"
 	done
+}
+
+# mm_selftests_boot NAME CATEGORIES MEM_MB: one mm selftests guest.
+mm_selftests_boot() {
+	SMP=1 MEM_NODE_MB=$3 INITRD_EXTRA=$BUILD_DIR/mm-selftests-$ARCH.cpio.gz \
+		boot "$1" mm-selftests "page_ext_consistency=on pec.categories=$2" \
+		"${PEC_MM_TIMEOUT:-2400}"
+}
+
+# The checks of a finished mm selftests guest; appends to the why array.
+mm_selftests_guest_checks() {
+	check_workload_stats
+	check_log 'Memory failure: |Soft offline: '
+	log_has '^PEC-MM-SWAP ' || why+=("no swap in the guest")
+	while read -r cat; do
+		why+=("category $cat timed out")
+	done < <(grep -a '^PEC-MM-TIMEOUT ' "$LOGFILE" | awk '{ print $2 }')
 }
 
 # mm_selftest_results: "status<TAB>category<TAB>program<TAB>reason" for every
