@@ -45,10 +45,30 @@ fi
 IDENT="$NAME <$EMAIL>"
 G=(git -C "$WT" -c "user.name=$NAME" -c "user.email=$EMAIL" -c core.hooksPath=/dev/null)
 
+# check_transforms K: the words w[K..] of cut line $where are a sequence of
+# transforms, each with its fixed number of arguments.
+check_transforms() {
+	local k=$1 nargs
+	while ((k < ${#w[@]})); do
+		case ${w[k]} in
+		minus-kconfig | minus-ifdef | minus-include | minus-lines-with) nargs=1 ;;
+		minus-ifdef-include) nargs=2 ;;
+		stage)
+			nargs=1
+			[[ -f $SERIES_DIR/${w[k + 1]:-} ]] || die "$where: no stage file $SERIES_DIR/${w[k + 1]:-}"
+			;;
+		*) die "$where: unknown transform '${w[k]}'" ;;
+		esac
+		((k + nargs < ${#w[@]})) || die "$where: '${w[k]}' needs $nargs argument(s)"
+		k=$((k + nargs + 1))
+	done
+}
+
 # --- parse the cut -------------------------------------------------------------
 # Entries: E_SEC (patch index), E_PAT (path or glob), E_XF (transform, or "").
 # MAINTAINERS F: operations: M_SEC, M_OP (+/-), M_PAT.
 SECS=() E_SEC=() E_PAT=() E_XF=() M_SEC=() M_OP=() M_PAT=() ENTRY=() X_PAT=()
+declare -A W_XF=() # workbench PATH: transforms applied wherever PATH is in the series
 lineno=0
 while IFS= read -r line || [[ -n $line ]]; do
 	lineno=$((lineno + 1))
@@ -78,24 +98,16 @@ while IFS= read -r line || [[ -n $line ]]; do
 		M_SEC+=($((${#SECS[@]} - 1)))
 		M_PAT+=("${w[2]}")
 		;;
+	workbench)
+		((${#w[@]} >= 3)) || die "$where: expected 'workbench PATH TRANSFORM...'"
+		check_transforms 2
+		[[ ${w[1]} != *[*?[]* ]] || die "$where: workbench needs a single file, not a glob"
+		W_XF[${w[1]}]=${w[*]:2}
+		;;
 	*)
 		((${#SECS[@]})) || die "$where: file '${w[0]}' before the first 'patch'"
 		xf=${w[*]:1}
-		# A sequence of transforms, each with its fixed number of arguments.
-		k=1
-		while ((k < ${#w[@]})); do
-			case ${w[k]} in
-			minus-kconfig | minus-ifdef | minus-include) nargs=1 ;;
-			minus-ifdef-include) nargs=2 ;;
-			stage)
-				nargs=1
-				[[ -f $SERIES_DIR/${w[k + 1]:-} ]] || die "$where: no stage file $SERIES_DIR/${w[k + 1]:-}"
-				;;
-			*) die "$where: unknown transform '${w[k]}'" ;;
-			esac
-			((k + nargs < ${#w[@]})) || die "$where: '${w[k]}' needs $nargs argument(s)"
-			k=$((k + nargs + 1))
-		done
+		check_transforms 1
 		[[ -z $xf || ${w[0]} != *[*?[]* ]] || die "$where: a transform needs a single file, not a glob"
 		E_SEC+=($((${#SECS[@]} - 1)))
 		E_PAT+=("${w[0]}")
@@ -146,6 +158,9 @@ done
 for f in "${OVERLAY[@]}"; do
 	[[ -n ${full_sec[$f]:-} || -n ${excluded[$f]:-} ]] || errors+=("$f is in no patch; add it to ${CUT#"$REPO"/}")
 done
+for f in "${!W_XF[@]}"; do
+	[[ -n ${full_sec[$f]:-} ]] || errors+=("'workbench $f' names no overlay file of the series")
+done
 for i in "${!E_PAT[@]}"; do
 	[[ -n ${E_XF[i]} ]] || continue
 	f=${E_PAT[i]}
@@ -178,6 +193,26 @@ trap 'rm -rf "$scratch"' EXIT
 
 # Kernel path of an overlay file.
 kpath() { if [[ $1 == *.patch ]]; then printf '%s\n' "${1%.patch}"; else printf '%s\n' "$1"; fi; }
+
+# series_content OVERLAY_FILE: full_content minus the file's workbench-only
+# parts (a 'workbench' line of the cut): the file as the series has it.
+series_content() {
+	local f=$1 t out src
+	src=$(full_content "$f")
+	if [[ -z ${W_XF[$f]:-} ]]; then
+		printf '%s\n' "$src"
+		return
+	fi
+	t=$(kpath "$f")
+	out=$scratch/series/$t
+	if [[ ! -e $out ]]; then
+		local xf
+		mkdir -p "$(dirname "$out")"
+		read -r -a xf <<<"${W_XF[$f]}"
+		transforms "$src" "$out" "${xf[@]}"
+	fi
+	printf '%s\n' "$out"
+}
 
 # full_content OVERLAY_FILE: path of the complete kernel file in $scratch.
 full_content() {
@@ -238,6 +273,9 @@ transform() {
 		;;
 	minus-include)
 		awk -v a="#include <$4>" '$0 != a' "$in" >"$out"
+		;;
+	minus-lines-with)
+		awk -v a="$4" 'index($0, a) == 0' "$in" >"$out"
 		;;
 	stage)
 		# The base file with an earlier state's diff applied instead.
@@ -313,7 +351,7 @@ for s in "${!SECS[@]}"; do
 		((E_SEC[i] == s)) || continue
 		while IFS= read -r f; do
 			[[ -n $f ]] || continue
-			src=$(full_content "$f")
+			src=$(series_content "$f")
 			t=$(kpath "$f")
 			if [[ -n ${E_XF[i]} ]]; then
 				read -r -a xf <<<"${E_XF[i]}"
@@ -362,7 +400,7 @@ done
 # The complete series must be the complete overlay: build/linux's state.
 for f in "${OVERLAY[@]}"; do
 	[[ -z ${excluded[$f]:-} ]] || continue
-	cmp -s "$(full_content "$f")" "$WT/$(kpath "$f")" || die "after the last patch, $(kpath "$f") differs from the overlay"
+	cmp -s "$(series_content "$f")" "$WT/$(kpath "$f")" || die "after the last patch, $(kpath "$f") differs from the overlay"
 done
 
 # --- recipients (get_maintainer.pl, offline) ---------------------------------------
