@@ -12,11 +12,11 @@
 #   FLAVOUR=debug        the debug kernel (default lean: make run, make bench)
 #   FORCE=1              make apply: overwrite edits made in the tree
 
-export ARCH KSRC KBASE KVM TCG_THREAD W JOBS T FORCE APPEND JOB TIMEOUT FLAVOUR
+export ARCH KSRC KBASE KVM TCG_THREAD W JOBS T FORCE APPEND JOB TIMEOUT FLAVOUR EVIDENCE_MS EVIDENCE_TOOLS EVIDENCE_FAULTS
 
 S := scripts
 
-.PHONY: help deps tree apply build initramfs run demo check sync-back series bench clean distclean
+.PHONY: help deps tree apply build initramfs run demo check sync-back series bench evidence clean distclean
 
 help:
 	@echo "page_ext consistency checker workbench"
@@ -35,6 +35,9 @@ help:
 	@echo "  make series     export the upstream patch series to build/series/out (OUT=dir)"
 	@echo "  make bench      benchmarks: checker off/on/page_owner/not built, x86_64 (QEMU) and UML;"
 	@echo "                  table + build/bench/results.csv + ratios.png (ARCH=x86_64|um ROUNDS=N)"
+	@echo "  make evidence   the same allocator faults against DEBUG_VM, page_owner, page_table_check,"
+	@echo "                  debug_pagealloc, KASAN and the checker, one boot each: a table +"
+	@echo "                  build/evidence/latest/results.csv (EVIDENCE_MS=N EVIDENCE_TOOLS= EVIDENCE_FAULTS=)"
 	@echo "  make clean      remove build outputs (keeps the kernel tree and ccache)"
 	@echo "  make distclean  remove build/ entirely (kernel tree, objects, logs)"
 	@echo ""
@@ -73,6 +76,9 @@ series:
 
 bench:
 	@$(S)/bench.sh
+
+evidence:
+	@$(S)/evidence.sh
 
 clean:
 	rm -rf build/obj build/logs build/initramfs-* build/mm-selftests*
