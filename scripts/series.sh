@@ -443,22 +443,29 @@ tmpl=$SERIES_DIR/00-cover.txt
 [[ -f $tmpl ]] || die "no cover letter template $tmpl"
 cover_subject=$(head -n1 "$tmpl")
 
-# The measured overhead section of the documentation, if it has numbers.
+# doc_section TITLE: the body of the documentation's section TITLE, to the
+# next heading, minus directives; fails if there is no such section.
 doc=$WT/Documentation/mm/page_ext_consistency.rst
+doc_section() {
+	[[ -f $doc ]] || return 1
+	awk -v t="$1" '{ l[NR] = $0 }
+		END {
+			for (i = 1; i <= NR; i++) if (l[i] == t && l[i + 1] ~ /^(-+|=+)$/) { s = i + 2; break }
+			if (!s) exit 1
+			for (i = s; i <= NR; i++) {
+				if (l[i] != "" && l[i + 1] ~ /^(=+|-+)$/) break
+				print l[i]
+			}
+		}' "$doc" | sed -e '/^\.\. /d' -e 's/``//g' | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
+}
+
+# The measured overhead section of the documentation, if it has numbers.
 numbers=$scratch/numbers
-if [[ -f $doc ]] && awk '{ l[NR] = $0 }
-	END {
-		for (i = 1; i <= NR; i++) if (l[i] == "Measured overhead" && l[i + 1] ~ /^-+$/) { s = i + 2; break }
-		if (!s) exit 1
-		for (i = s; i <= NR; i++) {
-			if (l[i] != "" && l[i + 1] ~ /^(=+|-+)$/) break
-			print l[i]
-		}
-	}' "$doc" >"$scratch/measured" &&
+if doc_section "Measured overhead" >"$scratch/measured" &&
 	grep -q '^=' "$scratch/measured" && ! grep -q 'TODO' "$scratch/measured"; then
 	{
 		echo "Measured overhead (make bench; from Documentation/mm/page_ext_consistency.rst):"
-		sed -e '/^\.\. /d' "$scratch/measured" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
+		cat "$scratch/measured"
 	} >"$numbers"
 else
 	warn "Documentation/mm/page_ext_consistency.rst has no measured overhead numbers yet; the cover letter says so"
@@ -466,9 +473,23 @@ else
 		"benchmark in Documentation/mm/page_ext_consistency.rst)." >"$numbers"
 fi
 
+# What each debugging tool found, from the same section of the documentation.
+evidence=$scratch/evidence
+if doc_section "The evidence table" >"$scratch/ev" && grep -q '^  fault ' "$scratch/ev"; then
+	{
+		echo "What each debugging tool found (make evidence; from"
+		echo "Documentation/mm/page_ext_consistency.rst):"
+		cat "$scratch/ev"
+	} >"$evidence"
+else
+	warn "Documentation/mm/page_ext_consistency.rst has no evidence table yet; the cover letter says so"
+	echo "What each debugging tool found: not in this posting yet." >"$evidence"
+fi
+
 printf '%s\n' "$BASE_LINE" | fold -s -w 72 | sed 's/ *$//' >"$scratch/base"
-sed -e '1d' -e '/^#/d' "$tmpl" | sed -e '/./,$!d' | awk -v nf="$numbers" -v bf="$scratch/base" '
+sed -e '1d' -e '/^#/d' "$tmpl" | sed -e '/./,$!d' | awk -v nf="$numbers" -v ef="$evidence" -v bf="$scratch/base" '
 	$0 == "@NUMBERS@" { while ((getline l < nf) > 0) print l; next }
+	$0 == "@EVIDENCE@" { while ((getline l < ef) > 0) print l; next }
 	$0 == "@BASE@" { while ((getline l < bf) > 0) print l; next }
 	{ print }' >"$scratch/blurb"
 grep -q '@[A-Z]*@' "$scratch/blurb" && die "unknown placeholder in $tmpl: $(grep -o '@[A-Z]*@' "$scratch/blurb" | head -n1)"
