@@ -32,8 +32,11 @@ test_evidence_fault() {
 	if [[ $EV_DETECTED == error ]]; then
 		fail "$n" "no result: $EV_END (log: ${log#"$REPO"/})"
 	elif [[ $want == none ]]; then
-		if [[ $EV_BY == checker:* ]] || grep -aq 'BUG: page_ext_consistency' "$log"; then
-			fail "$n" "the checker reported a fault that leaves the record consistent: $(grep -a -m1 'BUG: page_ext_consistency' "$log") (log: ${log#"$REPO"/})"
+		# Up to the result line: after it, the exiting process's unmap
+		# of a page freed under it may free someone else's page, which
+		# the checker rightly reports.
+		if [[ $EV_BY == checker:* ]]; then
+			fail "$n" "the checker reported a fault that leaves the record consistent: $EV_BY (log: ${log#"$REPO"/})"
 		else
 			pass "$n"
 			info "$(ev_cell)"
