@@ -273,16 +273,22 @@ struct pec_rec {
 
 static __always_inline bool pec_rec_get(unsigned long pfn, struct pec_rec *r)
 {
-	unsigned long **maps = page_ext_bitmaps(pfn, &r->bit);
 	unsigned int first = page_ext_consistency_ops.bitmap;
+	unsigned long **maps, bit;
 
+	maps = page_ext_bitmaps(pfn, &bit);
 	if (unlikely(!maps))
 		return false;
-	r->copy[PEC_COPY_FREE] = maps[first + PEC_COPY_FREE];
-	r->copy[PEC_COPY_ALLOCATED] = maps[first + PEC_COPY_ALLOCATED];
+	*r = (struct pec_rec) {
+		.copy[PEC_COPY_FREE] = maps[first + PEC_COPY_FREE],
+		.copy[PEC_COPY_ALLOCATED] = maps[first + PEC_COPY_ALLOCATED],
+		.bit = bit,
+	};
 	return true;
 }
 
+#if defined(CONFIG_PAGE_EXT_CONSISTENCY_INJECT) || \
+	defined(CONFIG_PAGE_EXT_CONSISTENCY_KUNIT_TEST)
 /* The record of one page, as a two-bit pattern; ~0UL if it has none. */
 static unsigned long pec_record_get(unsigned long pfn)
 {
@@ -296,6 +302,7 @@ static unsigned long pec_record_get(unsigned long pfn)
 	rcu_read_unlock();
 	return pattern;
 }
+#endif
 
 /*
  * Install @pattern in the records of @nr pages from @pfn on, whole words
@@ -408,54 +415,79 @@ static void __cold pec_violations_in_word(unsigned long pfn, unsigned long block
  * A transition is two atomic updates, one per copy, in words of different
  * bitmaps, so for a moment the record is neither pattern.  The scrub checks
  * the records of pages outside buddy too, which move at any time.  To tell
- * a fault from a transition in flight, each CPU shows the block it is
- * moving, in a slot per context (task, softirq, hardirq, NMI), and a scrub
- * that finds a bad record claims that PFN before it looks again (see
- * pec_scrub_confirm()).  A transition publishes its slot with a full
- * barrier, then waits while the claim is on one of its pages, and only then
- * writes the record; the scrub publishes its claim with a full barrier, then
- * reads the slots, then the record.  Of the slot and the claim, each side
- * sees the other's (a store-buffering pair), so a transition either waits
- * until the claim is dropped or shows in the slots the scrub reads, and a
- * record the scrub reads after finding no slot on it is what the record
- * really holds.
+ * a fault from a transition in flight, a scrub that finds a record that is
+ * neither pattern claims the PEC_CLAIM_PAGES-aligned chunk of PFNs that
+ * holds it, waits for an RCU grace period and reads the chunk's records
+ * again (pec_check_claimed()).  A transition runs inside an RCU read-side
+ * critical section and reads the claim before it writes the record:
  *
- * A slot holds the block as (pfn << PEC_SLOT_ORDER_BITS) | (order + 1), 0
- * when empty.
+ *  - If it does not see the claim, it began before the grace period, so it
+ *    has finished, every write visible, when the scrub reads again; or it
+ *    read the claim already dropped (acquire, paired with the release in
+ *    pec_check_claimed()), so its writes come after the scrub's reading.
+ *  - If it sees the claim on one of its pages, it marks those pages in
+ *    pec_claim_moved before it writes (pec_claim_steal()).  The scrub reads
+ *    the records, then the marks: a record it read half moved is marked,
+ *    and is not reported; the transition checks it itself.
+ *
+ * A transition never waits, so an allocation with interrupts off cannot
+ * hold up the scrub or be held up by it, and its fast path is one load
+ * (acquire, a plain load on x86) and a branch: no barrier, no store.
  */
-#define PEC_SLOT_ORDER_BITS	6
-#define PEC_NR_SLOTS		4
+#define PEC_CLAIM_PAGES		MAX_ORDER_NR_PAGES
 #define PEC_NO_CLAIM		(~0UL)
 
-static DEFINE_PER_CPU(unsigned long [PEC_NR_SLOTS], pec_inflight);
-static unsigned long pec_claim = PEC_NO_CLAIM;
+static unsigned long pec_claim __read_mostly = PEC_NO_CLAIM;
+static unsigned long pec_claim_moved[BITS_TO_LONGS(PEC_CLAIM_PAGES)];
 
-static __always_inline unsigned long *pec_inflight_begin(unsigned long pfn,
-							 unsigned int order)
+/* A transition of @nr pages from @pfn on met the claim on the chunk at @claim. */
+static noinline void __cold pec_claim_steal(unsigned long claim, unsigned long pfn,
+					    unsigned long nr)
 {
-	unsigned long *slot = this_cpu_ptr(&pec_inflight[interrupt_context_level()]);
+	unsigned long i = max(pfn, claim) - claim;
+	unsigned long end = min(pfn + nr, claim + PEC_CLAIM_PAGES) - claim;
+	unsigned long n;
 
-	/* The slot before the claim: pairs with smp_mb() in pec_record_confirm(). */
-	smp_store_mb(*slot, pfn << PEC_SLOT_ORDER_BITS | (order + 1));
-	while (unlikely(READ_ONCE(pec_claim) - pfn < (1UL << order)))
-		cpu_relax();
-	return slot;
+	for (; i < end; i += n) {
+		n = min(end - i, BITS_PER_LONG - i % BITS_PER_LONG);
+		atomic_long_or(GENMASK(i % BITS_PER_LONG + n - 1, i % BITS_PER_LONG),
+			       (atomic_long_t *)&pec_claim_moved[BIT_WORD(i)]);
+	}
+	/* The marks before the record: pairs with smp_rmb() in pec_check_claimed(). */
+	smp_mb();
 }
 
-/* Clear the slot after every write of the transition. */
-static __always_inline void pec_inflight_end(unsigned long *slot)
+/*
+ * Whether the chunk claimed at @claim holds one of the @nr pages from @pfn
+ * on: claims are chunk-aligned, so whether @claim is in [first, @pfn + @nr)
+ * with first the start of @pfn's chunk.  Never for PEC_NO_CLAIM.
+ */
+static __always_inline bool pec_claim_covers(unsigned long claim,
+					     unsigned long pfn, unsigned long nr)
 {
-	/* The record before the empty slot: pairs with pec_record_confirm()'s smp_rmb(). */
-	smp_store_release(slot, 0);
+	unsigned long first = ALIGN_DOWN(pfn, PEC_CLAIM_PAGES);
+
+	return claim - first < pfn + nr - first;
+}
+
+/* Before a transition writes the records of @nr pages from @pfn on. */
+static __always_inline void pec_claim_check(unsigned long pfn, unsigned long nr)
+{
+	/* The claim before the record: pairs with pec_claim_end(). */
+	unsigned long claim = smp_load_acquire(&pec_claim);
+
+	if (unlikely(pec_claim_covers(claim, pfn, nr)))
+		pec_claim_steal(claim, pfn, nr);
 }
 
 /*
  * Move the records of @nr pages from @pfn on, all in one bitmap (memory
  * section), from one valid pattern to the other, checking each (@alloc:
- * FREE to ALLOCATED).  @r holds the copies and @pfn's bit.  A block lies in whole words of
- * its own (orders of 6 and up) or in part of one word (smaller orders): the
- * copies of that word are updated with one atomic operation each, and so
- * are the first words of a larger block.
+ * FREE to ALLOCATED).  @copy holds the two copies, @bit is @pfn's bit in
+ * them.  A block lies in whole words of its own (orders of 6 and up) or in
+ * part of one word (smaller orders): the copies of that word are updated
+ * with one atomic operation each, and so are the first words of a larger
+ * block.
  *
  * The atomic update of the first word of @from decides a race: two CPUs
  * moving the same page (what a corrupted free list produces) cannot both
@@ -467,20 +499,20 @@ static __always_inline void pec_inflight_end(unsigned long *slot)
  * same moment are caught, at the latest, at the next transition of one of
  * its pages.
  */
-static __always_inline void pec_move(struct pec_rec *r, unsigned long pfn,
-				     unsigned long nr, unsigned long block_pfn,
-				     unsigned int order, bool alloc)
+static __always_inline void pec_move(unsigned long **copy, unsigned long bit,
+				     unsigned long pfn, unsigned long nr,
+				     unsigned long block_pfn, unsigned int order,
+				     bool alloc)
 {
-	unsigned long *from = r->copy[alloc ? PEC_COPY_FREE : PEC_COPY_ALLOCATED];
-	unsigned long *to = r->copy[alloc ? PEC_COPY_ALLOCATED : PEC_COPY_FREE];
-	unsigned long w = BIT_WORD(r->bit), off = r->bit % BITS_PER_LONG;
-	unsigned long f, t, mask, i, *slot;
+	unsigned long *from = copy[alloc ? PEC_COPY_FREE : PEC_COPY_ALLOCATED];
+	unsigned long *to = copy[alloc ? PEC_COPY_ALLOCATED : PEC_COPY_FREE];
+	unsigned long w = BIT_WORD(bit), off = bit % BITS_PER_LONG;
+	unsigned long f, t, mask, i;
 
-	slot = pec_inflight_begin(block_pfn, order);
+	pec_claim_check(pfn, nr);
 	if (nr == 1) {
-		f = test_and_clear_bit(r->bit, from);
-		t = test_and_set_bit(r->bit, to);
-		pec_inflight_end(slot);
+		f = test_and_clear_bit(bit, from);
+		t = test_and_set_bit(bit, to);
 		if (unlikely(!f || t))
 			pec_violations_in_word(pfn, block_pfn, order, alloc,
 					       (unsigned long)f, (unsigned long)t, 1);
@@ -490,7 +522,6 @@ static __always_inline void pec_move(struct pec_rec *r, unsigned long pfn,
 		mask = GENMASK(off + nr - 1, off);
 		f = atomic_long_fetch_andnot(mask, (atomic_long_t *)&from[w]);
 		t = atomic_long_fetch_or(mask, (atomic_long_t *)&to[w]);
-		pec_inflight_end(slot);
 		if (unlikely((~f | t) & mask))
 			pec_violations_in_word(pfn - off, block_pfn, order, alloc,
 					       f, t, (~f | t) & mask);
@@ -498,54 +529,58 @@ static __always_inline void pec_move(struct pec_rec *r, unsigned long pfn,
 	}
 	f = xchg(&from[w], 0UL);
 	t = xchg(&to[w], ~0UL);
-	if (unlikely(~f | t)) {
-		/* Reporting may allocate, in this context: its slot is free. */
-		pec_inflight_end(slot);
+	if (unlikely(~f | t))
 		pec_violations_in_word(pfn, block_pfn, order, alloc, f, t, ~f | t);
-		slot = pec_inflight_begin(block_pfn, order);
-	}
 	for (i = 1; i < nr / BITS_PER_LONG; i++) {
 		f = READ_ONCE(from[w + i]);
 		t = READ_ONCE(to[w + i]);
 		WRITE_ONCE(from[w + i], 0UL);
 		WRITE_ONCE(to[w + i], ~0UL);
-		if (unlikely(~f | t)) {
-			pec_inflight_end(slot);
+		if (unlikely(~f | t))
 			pec_violations_in_word(pfn + i * BITS_PER_LONG, block_pfn,
 					       order, alloc, f, t, ~f | t);
-			slot = pec_inflight_begin(block_pfn, order);
-		}
 	}
-	pec_inflight_end(slot);
+}
+
+/*
+ * A block above MAX_PAGE_ORDER, from alloc_contig_range() (a gigantic
+ * hugetlb page), spans memory sections: move it section by section.  Out of
+ * line, so that the common case keeps its record in registers.
+ */
+static noinline void pec_transition_sections(unsigned long pfn,
+					     unsigned int order, bool alloc)
+{
+	unsigned long nr = 1UL << order, done, n;
+	struct pec_rec r;
+
+	for (done = 0; done < nr; done += n) {
+		n = min(nr - done, page_ext_bitmaps_span(pfn + done));
+		if (pec_rec_get(pfn + done, &r))
+			pec_move(r.copy, r.bit, pfn + done, n, pfn, order, alloc);
+	}
 }
 
 /*
  * Move every page of the block of @order at @page.  A block of up to
- * MAX_PAGE_ORDER lies in one memory section; alloc_contig_range() hands out
- * larger ones (gigantic hugetlb pages), which are moved section by section.
- * Preemption is off, so that the in-flight slot stays this CPU's.
+ * MAX_PAGE_ORDER lies in one memory section.  The RCU read-side critical
+ * section keeps the bitmaps in place and is what the scrub's grace period
+ * waits for (see pec_claim_check()).
  */
 static __always_inline void pec_transition(struct page *page, unsigned int order,
 					   bool alloc)
 {
-	unsigned long pfn = page_to_pfn(page), nr = 1UL << order, done, n;
-	struct pec_rec r;
+	unsigned long pfn = page_to_pfn(page), **maps, bit;
 
-	preempt_disable();
 	rcu_read_lock();
-	if (likely(order <= MAX_PAGE_ORDER)) {
-		if (likely(pec_rec_get(pfn, &r)))
-			pec_move(&r, pfn, nr, pfn, order, alloc);
-		goto out;
+	if (unlikely(order > MAX_PAGE_ORDER)) {
+		pec_transition_sections(pfn, order, alloc);
+	} else {
+		maps = page_ext_bitmaps(pfn, &bit);
+		if (likely(maps))
+			pec_move(maps + page_ext_consistency_ops.bitmap, bit, pfn,
+				 1UL << order, pfn, order, alloc);
 	}
-	for (done = 0; done < nr; done += n) {
-		n = min(nr - done, page_ext_bitmaps_span(pfn + done));
-		if (pec_rec_get(pfn + done, &r))
-			pec_move(&r, pfn + done, n, pfn, order, alloc);
-	}
-out:
 	rcu_read_unlock();
-	preempt_enable();
 }
 
 /**
@@ -739,7 +774,7 @@ struct page_ext_operations page_ext_consistency_ops = {
  * then.  The records of all other pages (in use, on pcp lists, isolated)
  * move without the zone lock; they are checked afterwards, whole words at a
  * time, and a record that is neither pattern is read again with the claim
- * up (pec_scrub_confirm()) before it is reported.
+ * up (pec_check_claimed()) before it is reported.
  *
  * The zone lock is held for PEC_SCRUB_CHUNK pages at a time: one
  * MAX_PAGE_ORDER block, so no buddy block straddles two chunks and each hold
@@ -754,8 +789,6 @@ struct page_ext_operations page_ext_consistency_ops = {
 #define PEC_SCRUB_CHUNK		MAX_ORDER_NR_PAGES
 /* Findings of one chunk's free blocks reported in full; further ones are counted. */
 #define PEC_SCRUB_FINDINGS	8
-/* Reads of a bad record that a transition in flight may explain. */
-#define PEC_SCRUB_CONFIRM_TRIES	4
 
 struct pec_finding {
 	enum pec_class class;
@@ -775,6 +808,9 @@ static unsigned long pec_scrub_runs;
 static unsigned long pec_scrub_pages;
 static u64 pec_scrub_last_ns;
 static u64 pec_scrub_max_hold_ns;
+/* Records read again under a claim, and those a transition was moving. */
+static unsigned long pec_records_reread;
+static unsigned long pec_records_in_flight;
 
 static void pec_scrub_note(struct pec_scrub_chunk *chunk, enum pec_class class,
 			   unsigned long pfn, unsigned long block_pfn,
@@ -885,119 +921,143 @@ static void pec_scrub_report(struct pec_scrub_chunk *chunk, unsigned long start,
 		       unreported, start, end - 1);
 }
 
-/*
- * Read the record of a page that is neither pattern again, with the claim
- * on its PFN (see pec_inflight_begin()), interrupts off so that this CPU
- * cannot be moving it meanwhile.  Return: the pattern it holds when no
- * transition of it is in flight, or PEC_VALID when one is (that transition
- * checks the record itself).
- */
-static unsigned long pec_record_confirm(unsigned long pfn)
-{
-	unsigned long flags, found = PEC_VALID, s, base;
-	unsigned int tries, i;
-	int cpu;
-
-	for (tries = 0; tries < PEC_SCRUB_CONFIRM_TRIES; tries++) {
-		local_irq_save(flags);
-		WRITE_ONCE(pec_claim, pfn);
-		/* The claim before the slots: pairs with pec_inflight_begin(). */
-		smp_mb();
-		for_each_possible_cpu(cpu) {
-			for (i = 0; i < PEC_NR_SLOTS; i++) {
-				s = READ_ONCE(per_cpu(pec_inflight, cpu)[i]);
-				base = s >> PEC_SLOT_ORDER_BITS;
-				if (s && pfn - base <
-				    1UL << ((s & (BIT(PEC_SLOT_ORDER_BITS) - 1)) - 1))
-					goto inflight;
-			}
-		}
-		/* The slots before the record: pairs with pec_inflight_end(). */
-		smp_rmb();
-		found = pec_record_get(pfn);
-		/* The record read before a transition may change it. */
-		smp_store_release(&pec_claim, PEC_NO_CLAIM);
-		local_irq_restore(flags);
-		return found;
-inflight:
-		/* As above: nothing was read that a transition may change. */
-		smp_store_release(&pec_claim, PEC_NO_CLAIM);
-		local_irq_restore(flags);
-		cpu_relax();
-	}
-	return PEC_VALID;
-}
-
-/* Whether a pattern is a valid record; PEC_VALID stands for "in flight". */
-static bool pec_pattern_valid(unsigned long pattern)
-{
-	return pattern == PEC_FREE || pattern == PEC_ALLOCATED || pattern == PEC_VALID;
-}
-
 /* What a walk of the records found; see pec_check_records(). */
 struct pec_counts {
 	unsigned long free, allocated, invalid;
 };
 
+/* The records of [@first, @last] (bits of a bitmap) in its word @w. */
+static unsigned long pec_word_mask(unsigned long w, unsigned long first,
+				   unsigned long last)
+{
+	unsigned long mask = ~0UL;
+
+	if (w == BIT_WORD(first))
+		mask &= BITMAP_FIRST_WORD_MASK(first);
+	if (w == BIT_WORD(last))
+		mask &= BITMAP_LAST_WORD_MASK(last + 1);
+	return mask;
+}
+
+/*
+ * Claim the chunk at @claim and wait until every transition that did not
+ * see the claim has finished (see pec_claim_check()).
+ */
+static void pec_claim_begin(unsigned long claim)
+{
+	lockdep_assert_held(&pec_scrub_lock);
+	bitmap_zero(pec_claim_moved, PEC_CLAIM_PAGES);
+	/* The marks cleared before the claim: pairs with pec_claim_check(). */
+	smp_store_release(&pec_claim, claim);
+	synchronize_rcu();
+}
+
+static void pec_claim_end(void)
+{
+	/* The reading before the claim is dropped: pairs with pec_claim_check(). */
+	smp_store_release(&pec_claim, PEC_NO_CLAIM);
+}
+
+/*
+ * Read the records of [@pfn, @end), in the claimed chunk, and count and
+ * report, when @report is set, each that is neither pattern and that no
+ * transition was moving.
+ */
+static void pec_read_claimed(unsigned long pfn, unsigned long end,
+			     bool report, struct pec_counts *counts)
+{
+	unsigned long claim = ALIGN_DOWN(pfn, PEC_CLAIM_PAGES);
+	unsigned long w, first, last, f, a, bad, moved, b, p, found;
+	struct pec_rec r;
+
+	rcu_read_lock();
+	if (!pec_rec_get(pfn, &r))
+		goto out;
+	first = r.bit;
+	last = r.bit + end - pfn - 1;
+	for (w = BIT_WORD(first); w <= BIT_WORD(last); w++) {
+		f = READ_ONCE(r.copy[PEC_COPY_FREE][w]);
+		a = READ_ONCE(r.copy[PEC_COPY_ALLOCATED][w]);
+		/* The records before the marks: pairs with pec_claim_steal(). */
+		smp_rmb();
+		p = pfn - r.bit + w * BITS_PER_LONG;
+		moved = READ_ONCE(pec_claim_moved[BIT_WORD(p - claim)]);
+		bad = ~(f ^ a) & pec_word_mask(w, first, last);
+		pec_records_in_flight += hweight_long(bad & moved);
+		bad &= ~moved;
+		for_each_set_bit(b, &bad, BITS_PER_LONG) {
+			if (counts)
+				counts->invalid++;
+			if (!report)
+				continue;
+			found = ((f >> b) & 1) * PEC_FREE |
+				((a >> b) & 1) * PEC_ALLOCATED;
+			pec_report(PEC_CORRUPT_RECORD, p + b, p + b, 0,
+				   PEC_VALID, found, "scrub");
+		}
+	}
+out:
+	rcu_read_unlock();
+}
+
+/*
+ * Read the records of [@pfn, @end), in one claim chunk, again with the
+ * chunk claimed.  Sleeps for a grace period; few chunks need it: one with
+ * a transition caught in flight, or a fault.
+ */
+static void pec_check_claimed(unsigned long pfn, unsigned long end,
+			      bool report, struct pec_counts *counts)
+{
+	pec_claim_begin(ALIGN_DOWN(pfn, PEC_CLAIM_PAGES));
+	pec_read_claimed(pfn, end, report, counts);
+	pec_claim_end();
+}
+
 /*
  * Check that the two copies of every record in [@pfn, @end) are
  * complementary, a word of each at a time, and add the FREE and ALLOCATED
- * records to @counts if it is not NULL.  A record that is not is read
- * again with pec_record_confirm() and, if still bad, counted and reported
- * when @report is set.  Such a record is left as it is: which state the page should hold
- * cannot be told from here (pages on pcp lists and isolated free pages have
- * a refcount of zero, and so do allocated ones: tail pages of a block
- * allocated without __GFP_COMP, a frozen hugetlb folio).  The page's next
- * transition reports it again and resyncs it.
+ * records to @counts if it is not NULL.  The records of a claim chunk in
+ * which one is not are read again with pec_check_claimed(), and those still
+ * bad are counted and reported when @report is set.  Such a record is left
+ * as it is: which state the page should hold cannot be told from here
+ * (pages on pcp lists and isolated free pages have a refcount of zero, and
+ * so do allocated ones: tail pages of a block allocated without
+ * __GFP_COMP, a frozen hugetlb folio).  The page's next transition reports
+ * it again and resyncs it.
  */
 static void pec_check_records(unsigned long pfn, unsigned long end,
 			      bool report, struct pec_counts *counts)
 {
-	unsigned long n, w, first, last, mask, f, a, bad, b, found, p;
+	unsigned long next, w, first, last, mask, f, a, bad, nr_bad;
 	struct pec_rec r;
 
-	for (; pfn < end; pfn += n) {
+	for (; pfn < end; pfn = next) {
+		next = min3(ALIGN(pfn + 1, PEC_CLAIM_PAGES), end,
+			    pfn + page_ext_bitmaps_span(pfn));
+		nr_bad = 0;
 		cond_resched();
 		rcu_read_lock();
-		n = min(end - pfn, page_ext_bitmaps_span(pfn));
-		if (!pec_rec_get(pfn, &r)) {
-			rcu_read_unlock();
-			continue;
-		}
-		first = r.bit;
-		last = r.bit + n - 1;
-		for (w = BIT_WORD(first); w <= BIT_WORD(last); w++) {
-			mask = ~0UL;
-			if (w == BIT_WORD(first))
-				mask &= BITMAP_FIRST_WORD_MASK(first);
-			if (w == BIT_WORD(last))
-				mask &= BITMAP_LAST_WORD_MASK(last + 1);
-			f = READ_ONCE(r.copy[PEC_COPY_FREE][w]);
-			a = READ_ONCE(r.copy[PEC_COPY_ALLOCATED][w]);
-			if (counts) {
-				counts->free += hweight_long(f & ~a & mask);
-				counts->allocated += hweight_long(a & ~f & mask);
+		if (pec_rec_get(pfn, &r)) {
+			first = r.bit;
+			last = r.bit + next - pfn - 1;
+			for (w = BIT_WORD(first); w <= BIT_WORD(last); w++) {
+				mask = pec_word_mask(w, first, last);
+				f = READ_ONCE(r.copy[PEC_COPY_FREE][w]);
+				a = READ_ONCE(r.copy[PEC_COPY_ALLOCATED][w]);
+				if (counts) {
+					counts->free += hweight_long(f & ~a & mask);
+					counts->allocated += hweight_long(a & ~f & mask);
+				}
+				bad = ~(f ^ a) & mask;
+				if (unlikely(bad))
+					nr_bad += hweight_long(bad);
 			}
-			bad = ~(f ^ a) & mask;
-			if (likely(!bad))
-				continue;
-			rcu_read_unlock();
-			for_each_set_bit(b, &bad, BITS_PER_LONG) {
-				p = pfn - r.bit + w * BITS_PER_LONG + b;
-				found = pec_record_confirm(p);
-				if (pec_pattern_valid(found))
-					continue;
-				if (counts)
-					counts->invalid++;
-				if (report)
-					pec_report(PEC_CORRUPT_RECORD, p, p, 0,
-						   PEC_VALID, found, "scrub");
-			}
-			rcu_read_lock();
-			if (!pec_rec_get(pfn, &r))
-				break;
 		}
 		rcu_read_unlock();
+		if (unlikely(nr_bad)) {
+			pec_records_reread += nr_bad;
+			pec_check_claimed(pfn, next, report, counts);
+		}
 	}
 }
 
@@ -1128,7 +1188,7 @@ static unsigned long pec_sum(unsigned long __percpu *counter)
 /*
  * Count the records of all populated zones, whole words at a time: a
  * snapshot, not a check.  A record that is neither pattern is counted only
- * once pec_record_confirm() has read it again, as a transition in flight
+ * once pec_check_claimed() has read it again, as a transition in flight
  * makes it look so for a moment.  Holes in a zone are recorded ALLOCATED.
  */
 static void pec_count_records(struct pec_counts *counts)
@@ -1177,6 +1237,8 @@ static int stats_show(struct seq_file *m, void *v)
 		   div_u64(pec_scrub_last_ns, NSEC_PER_USEC));
 	seq_printf(m, "scrub_max_lock_hold_us: %llu\n",
 		   div_u64(pec_scrub_max_hold_ns, NSEC_PER_USEC));
+	seq_printf(m, "records_reread: %lu\n", pec_records_reread);
+	seq_printf(m, "records_in_flight: %lu\n", pec_records_in_flight);
 	mutex_unlock(&pec_scrub_lock);
 	return 0;
 }

@@ -740,6 +740,84 @@ static void test_word_fault(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pec_test_count(page, nr, PEC_FREE), nr);
 }
 
+/*
+ * A claim covers the pages of its chunk and no others, for blocks that
+ * start before, inside and after it, and for blocks larger than a chunk;
+ * no claim covers no page.
+ */
+static void test_claim_covers(struct kunit *test)
+{
+	const unsigned long c = 8 * PEC_CLAIM_PAGES, n = PEC_CLAIM_PAGES;
+
+	KUNIT_EXPECT_TRUE(test, pec_claim_covers(c, c, 1));
+	KUNIT_EXPECT_TRUE(test, pec_claim_covers(c, c + n - 1, 1));
+	KUNIT_EXPECT_TRUE(test, pec_claim_covers(c, c + 64, 64));
+	KUNIT_EXPECT_TRUE(test, pec_claim_covers(c, c - 1, 2));
+	KUNIT_EXPECT_TRUE(test, pec_claim_covers(c, c - n, 2 * n));
+	KUNIT_EXPECT_TRUE(test, pec_claim_covers(c, c - 2 * n, 4 * n));
+	KUNIT_EXPECT_FALSE(test, pec_claim_covers(c, c - 1, 1));
+	KUNIT_EXPECT_FALSE(test, pec_claim_covers(c, c - n, n));
+	KUNIT_EXPECT_FALSE(test, pec_claim_covers(c, c + n, 1));
+	KUNIT_EXPECT_FALSE(test, pec_claim_covers(c, c + n, n));
+	KUNIT_EXPECT_FALSE(test, pec_claim_covers(PEC_NO_CLAIM, c, 1));
+	KUNIT_EXPECT_FALSE(test, pec_claim_covers(PEC_NO_CLAIM, 0, n));
+	/* The last chunk of PFNs there can be (of 64-bit physical addresses). */
+	KUNIT_EXPECT_FALSE(test, pec_claim_covers(PEC_NO_CLAIM,
+						  ALIGN_DOWN(ULONG_MAX >> PAGE_SHIFT, n), n));
+}
+
+/*
+ * The scrub reads a claimed chunk again.  A record that a transition was
+ * moving (marked by the transition's check of the claim) is skipped, one
+ * that is bad and unmarked is counted, and the hooks of a page in the chunk
+ * while it is claimed mark the page and never wait.  The block's two pages
+ * are in one chunk; their records are made bad by hand and repaired before
+ * the block is freed.
+ */
+static void test_claim_in_flight(struct kunit *test)
+{
+	unsigned long moving, faulty, in_flight, claim;
+	struct pec_counts counts = {};
+	struct page *page;
+
+	page = alloc_pages(GFP_KERNEL, 1);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	moving = page_to_pfn(page);
+	faulty = moving + 1;
+	claim = ALIGN_DOWN(moving, PEC_CLAIM_PAGES);
+
+	mutex_lock(&pec_scrub_lock);
+	in_flight = pec_records_in_flight;
+	pec_test_record_set(moving, PEC_MASK);
+	pec_test_record_set(faulty, 0);
+	pec_claim_begin(claim);
+	/* What a transition of @moving does before it writes the record. */
+	pec_claim_check(moving, 1);
+	KUNIT_EXPECT_TRUE(test, test_bit(moving - claim, pec_claim_moved));
+	pec_read_claimed(moving, moving + 2, false, &counts);
+	pec_claim_end();
+	KUNIT_EXPECT_EQ(test, counts.invalid, 1UL);
+	KUNIT_EXPECT_GE(test, pec_records_in_flight, in_flight + 1);
+
+	/* Without the mark, both are counted. */
+	memset(&counts, 0, sizeof(counts));
+	pec_check_claimed(moving, moving + 2, false, &counts);
+	KUNIT_EXPECT_EQ(test, counts.invalid, 2UL);
+	pec_test_record_set(moving, PEC_ALLOCATED);
+	pec_test_record_set(faulty, PEC_ALLOCATED);
+
+	/* The hooks on a page of the claimed chunk mark it, and do not wait. */
+	pec_claim_begin(claim);
+	__page_ext_consistency_free(pfn_to_page(faulty), 0);
+	__page_ext_consistency_alloc(pfn_to_page(faulty), 0);
+	KUNIT_EXPECT_TRUE(test, test_bit(faulty - claim, pec_claim_moved));
+	pec_claim_end();
+	mutex_unlock(&pec_scrub_lock);
+
+	__free_pages(page, 1);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 0U);
+}
+
 struct pec_test_thread {
 	struct task_struct *task;
 	unsigned long rounds;
@@ -849,6 +927,8 @@ static struct kunit_case page_ext_consistency_test_cases[] = {
 	KUNIT_CASE(test_copies_apart),
 	KUNIT_CASE(test_scrub_finds_copy_fault),
 	KUNIT_CASE(test_word_fault),
+	KUNIT_CASE(test_claim_covers),
+	KUNIT_CASE(test_claim_in_flight),
 #ifdef CONFIG_MEMORY_FAILURE
 	KUNIT_CASE(test_hwpoison_free),
 #endif
