@@ -29,10 +29,11 @@ long page_ext_consistency_scrub(void);
  * @order: The order of the block.
  *
  * Called from post_alloc_hook(). Every page of the block must be recorded
- * FREE; each is switched to ALLOCATED.
+ * FREE; each is switched to ALLOCATED. Always inline: with the checker off,
+ * the hook is one patched-out branch, not a call.
  */
-static inline void page_ext_consistency_alloc(struct page *page,
-					      unsigned int order)
+static __always_inline void page_ext_consistency_alloc(struct page *page,
+						       unsigned int order)
 {
 	if (static_branch_likely(&page_ext_consistency_disabled))
 		return;
@@ -46,10 +47,10 @@ static inline void page_ext_consistency_alloc(struct page *page,
  * @order: The order of the block.
  *
  * Called from free_pages_prepare(). Every page of the block must be recorded
- * ALLOCATED; each is switched to FREE.
+ * ALLOCATED; each is switched to FREE. Always inline, as above.
  */
-static inline void page_ext_consistency_free(struct page *page,
-					     unsigned int order)
+static __always_inline void page_ext_consistency_free(struct page *page,
+						      unsigned int order)
 {
 	if (static_branch_likely(&page_ext_consistency_disabled))
 		return;
