@@ -453,7 +453,7 @@ static noinline void __cold pec_claim_steal(unsigned long claim, unsigned long p
 		atomic_long_or(GENMASK(i % BITS_PER_LONG + n - 1, i % BITS_PER_LONG),
 			       (atomic_long_t *)&pec_claim_moved[BIT_WORD(i)]);
 	}
-	/* The marks before the record: pairs with smp_rmb() in pec_check_claimed(). */
+	/* The marks before the record: pairs with smp_rmb() in pec_read_claimed(). */
 	smp_mb();
 }
 
