@@ -241,8 +241,10 @@ test_debug_pagealloc() {
 # and mostly keep one vCPU busy, so they run in two one-vCPU guests at the
 # same time, THP in one and the rest in the other, after every other boot:
 # KSM and khugepaged wait for their kernel threads with timeouts, which a
-# guest that shares its host CPU with another boot misses.
-MM_GUESTS=("mm-selftests-thp thp 1024" "mm-selftests ksm_numa,ksm,migration,compaction,cow,gup_test,mremap,madv_populate,mlock,userfaultfd,hugetlb 2048")
+# guest that shares its host CPU with another boot misses. Each guest:
+# name, categories, MiB per node, and how long one category may take (s):
+# thp alone takes 800-950 s under TCG, the others a few minutes each.
+MM_GUESTS=("mm-selftests-thp thp 1024 1500" "mm-selftests ksm_numa,ksm,migration,compaction,cow,gup_test,mremap,madv_populate,mlock,userfaultfd,hugetlb 2048 900")
 
 test_mm_selftests() {
 	local out g i name cats mb why status cat prog reason pids=() rcs=() res again rc st
@@ -252,8 +254,8 @@ test_mm_selftests() {
 		return 0
 	fi
 	for g in "${MM_GUESTS[@]}"; do
-		read -r name cats mb <<<"$g"
-		mm_selftests_boot "$name" "$cats" "$mb" &
+		read -r name cats mb cat_secs <<<"$g"
+		mm_selftests_boot "$name" "$cats" "$mb" "$cat_secs" &
 		pids+=("$!")
 	done
 	for i in "${!MM_GUESTS[@]}"; do
@@ -261,7 +263,7 @@ test_mm_selftests() {
 		wait "${pids[i]}" || rcs[i]=$?
 	done
 	for i in "${!MM_GUESTS[@]}"; do
-		read -r name cats mb <<<"${MM_GUESTS[i]}"
+		read -r name cats mb cat_secs <<<"${MM_GUESTS[i]}"
 		LOGFILE=$LOG_DIR/check-$name.log why=()
 		expect_job "$name" mm-selftests "${rcs[i]}" || continue
 		mm_selftests_guest_checks
@@ -282,7 +284,7 @@ test_mm_selftests() {
 			cats=$(printf '%s\n' "${!first[@]}" | cut -d: -f1 | sort -u | paste -sd, -)
 			msg "$name: again, alone, the categories with a failed program: $cats"
 			rc=0
-			mm_selftests_boot "$name-again" "$cats" "$mb" || rc=$?
+			mm_selftests_boot "$name-again" "$cats" "$mb" "$cat_secs" || rc=$?
 			LOGFILE=$LOG_DIR/check-$name-again.log why=()
 			if expect_job "$name-again" mm-selftests "$rc"; then
 				mm_selftests_guest_checks
@@ -311,10 +313,10 @@ test_mm_selftests() {
 	done
 }
 
-# mm_selftests_boot NAME CATEGORIES MEM_MB: one mm selftests guest.
+# mm_selftests_boot NAME CATEGORIES MEM_MB CAT_SECS: one mm selftests guest.
 mm_selftests_boot() {
 	SMP=1 MEM_NODE_MB=$3 INITRD_EXTRA=$BUILD_DIR/mm-selftests-$ARCH.cpio.gz \
-		boot "$1" mm-selftests "page_ext_consistency=on pec.categories=$2" \
+		boot "$1" mm-selftests "page_ext_consistency=on pec.categories=$2 pec.cat_timeout=$4" \
 		"${PEC_MM_TIMEOUT:-2400}"
 }
 
