@@ -4,6 +4,7 @@
 # Variables passed through to the scripts:
 #   KSRC=/path/to/linux  use your own kernel git tree (baseline KBASE, default HEAD)
 #   KBASE=ref            baseline the overlay applies to
+#   KVER=version         make rebase: the Debian linux-source-6.12 to move onto
 #   KVM=1                boot with KVM instead of TCG
 #   TCG_THREAD=single    one host thread for all vCPUs (default: multi-threaded)
 #   W=1                  kernel build with extra warnings
@@ -12,11 +13,11 @@
 #   FLAVOUR=debug        the debug kernel (default lean: make run, make bench)
 #   FORCE=1              make apply: overwrite edits made in the tree
 
-export ARCH KSRC KBASE KVM TCG_THREAD W JOBS T FORCE APPEND JOB TIMEOUT FLAVOUR EVIDENCE_MS EVIDENCE_TOOLS EVIDENCE_FAULTS
+export ARCH KSRC KBASE KVER KVM TCG_THREAD W JOBS T FORCE APPEND JOB TIMEOUT FLAVOUR EVIDENCE_MS EVIDENCE_TOOLS EVIDENCE_FAULTS
 
 S := scripts
 
-.PHONY: help deps tree apply build initramfs run demo check sync-back series bench evidence clean distclean
+.PHONY: help deps tree apply build initramfs run demo check sync-back rebase rebase-continue rebase-abort series bench evidence clean distclean
 
 help:
 	@echo "page_ext consistency checker workbench"
@@ -26,12 +27,16 @@ help:
 	@echo "                  line by line, then the same in panic mode"
 	@echo "  make check      all tests (checkpatch, QEMU boots, KUnit); ends with 'N passed, N failed, N skipped'"
 	@echo "  make deps       install host packages (Debian 12; no-op when present)"
-	@echo "  make tree       unpack linux-source-6.12 into build/linux (git, tag pec-base)"
+	@echo "  make tree       unpack linux-source-6.12 into build/linux (git, tag pec-base); the"
+	@echo "                  version the overlay is tested on: scripts/linux-source.version"
 	@echo "  make apply      apply the overlay (new files + *.patch) to the kernel tree"
 	@echo "  make build      apply + configure + build bzImage into build/obj/x86_64 (ccache;"
 	@echo "                  FLAVOUR=debug: the debug kernel, build/obj/x86_64-debug)"
 	@echo "  make initramfs  build build/initramfs-<arch>.cpio.gz (busybox, scripts/guest)"
 	@echo "  make sync-back  copy edits made in the kernel tree back into the overlay"
+	@echo "  make rebase KVER=<debian version>"
+	@echo "                  move the overlay onto another linux-source-6.12 (three-way, git rebase);"
+	@echo "                  on a conflict: edit, git add, make rebase-continue (or rebase-abort)"
 	@echo "  make series     export the upstream patch series to build/series/out (OUT=dir)"
 	@echo "  make bench      benchmarks: checker off/on/page_owner/not built, x86_64 (QEMU) and UML;"
 	@echo "                  table + build/bench/results.csv + ratios.png (ARCH=x86_64|um ROUNDS=N)"
@@ -70,6 +75,15 @@ check:
 
 sync-back:
 	@$(S)/sync-back.sh
+
+rebase:
+	@$(S)/rebase.sh start
+
+rebase-continue:
+	@$(S)/rebase.sh continue
+
+rebase-abort:
+	@$(S)/rebase.sh abort
 
 series:
 	@$(S)/series.sh

@@ -12,20 +12,38 @@
 # back) are never overwritten: run 'make sync-back' or use FORCE=1.
 #
 # A user tree (KSRC): patches already applied (reverse dry-run succeeds) are
-# skipped, others must apply cleanly.
+# skipped, others must apply.
+#
+# A patch that does not apply as it is (the tree is another version than the
+# tested one) is merged three-way against the file it was made from, when
+# the tree's repository has that file; a conflict stops with the file, the
+# hunks and the command that rebases the overlay.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 require_tree
 
 FORCE=${FORCE:-0}
-STATE=$BUILD_DIR/apply-state/$(printf '%s' "$KSRC" | sha1sum | cut -c1-12)
+STATE=$(apply_state_file)
 mkdir -p "$(dirname "$STATE")"
 touch "$STATE"
 declare -A prev_sha=() want_sha=()
 while read -r sha path; do [[ -n $path ]] && prev_sha[$path]=$sha; done <"$STATE"
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/pec-apply.XXXXXX")
-trap 'rm -rf "$scratch"' EXIT
+# An apply that stops half-way (a patch that does not apply) still records
+# what it installed, beside what the last apply did, so that the next apply
+# does not take its files for hand edits.
+save_state() {
+	local f
+	declare -A all=()
+	if ((!${1:-0})); then
+		for f in "${!prev_sha[@]}"; do all[$f]=${prev_sha[$f]}; done
+	fi
+	for f in "${!want_sha[@]}"; do all[$f]=${want_sha[$f]}; done
+	for f in "${!all[@]}"; do printf '%s %s\n' "${all[$f]}" "$f"; done | sort -k2 >"$STATE"
+}
+trap 'rm -rf "$scratch"; ((done_ok)) || save_state' EXIT
+done_ok=0
 
 # Files a unified diff touches (kernel-relative), one per line.
 patch_files() {
@@ -36,6 +54,15 @@ patch_files() {
 sha_of() { if [[ -e $1 ]]; then git hash-object --no-filters -- "$1"; else echo absent; fi; }
 
 changed=0
+# merge_or_die PATCH FILE PATCH_OUTPUT: PATCH does not apply to FILE; merge
+# it three-way in place, or stop with what failed and how to rebase.
+merge_or_die() {
+	local rc=0
+	three_way_patch "$REPO/$1" "$2" "$scratch/merged" || rc=$?
+	((rc == 0)) || die_rebase_needed "$1" "$3"
+	cp "$scratch/merged" "$2"
+	warn "overlay $1 does not apply as it is to $KSRC; merged three-way. The overlay is tested on $LINUX_PKG $(pinned_version): check the result, and rebase the overlay (make rebase KVER=...)"
+}
 # Install $2 (scratch file or "absent") as tree path $1, guarding hand edits.
 install_file() {
 	local path=$1 src=$2 dst=$KSRC/$1 cur want
@@ -87,9 +114,10 @@ if ((OWN_TREE)); then
 			mkdir -p "$base/$(dirname "$f")"
 			git -C "$KSRC" show "$KBASE:$f" >"$base/$f" 2>/dev/null || rm -f "$base/$f"
 		done
-		if ! out=$(patch -p1 -d "$base" -s -f --no-backup-if-mismatch -r - <"$REPO/$p" 2>&1); then
-			printf '%s\n' "$out" >&2
-			die "overlay $p does not apply to baseline $KBASE; regenerate it with 'make sync-back' after fixing the file in $KSRC"
+		if out=$(patch -p1 -d "$base" --dry-run -f <"$REPO/$p" 2>&1); then
+			patch -p1 -d "$base" -s -f --no-backup-if-mismatch <"$REPO/$p"
+		else
+			merge_or_die "$p" "$base/$(patch_target "$p")" "$out"
 		fi
 	done
 	for f in "${targets[@]}"; do
@@ -115,10 +143,13 @@ else
 			patch -p1 -d "$KSRC" -s -f --no-backup-if-mismatch <"$REPO/$p"
 			changed=$((changed + 1))
 		else
-			die "overlay $p neither applies to nor is applied in $KSRC; run 'make sync-back' if you edited the tree, or reset the file ('git -C $KSRC checkout $KBASE -- $(patch_target "$p")')"
+			out=$(patch -p1 -d "$KSRC" --dry-run -f <"$REPO/$p" 2>&1 || true)
+			merge_or_die "$p" "$KSRC/$(patch_target "$p")" "$out"
+			changed=$((changed + 1))
 		fi
 	done
 fi
 
-for f in "${!want_sha[@]}"; do printf '%s %s\n' "${want_sha[$f]}" "$f"; done | sort -k2 >"$STATE"
+save_state 1
+done_ok=1
 msg "overlay applied ($changed file(s) changed)"

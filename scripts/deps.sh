@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Install the host packages the workbench needs (Debian 12). Quick no-op when
+# Install the host packages the workbench needs (Debian 12), and the tested
+# version of linux-source-6.12 (scripts/linux-source.sh). Quick no-op when
 # everything is already installed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -11,7 +12,7 @@ set -euo pipefail
 # kernels and their guest programs; qemu-efi-aarch64: the UEFI firmware the
 # arm64 memory hotplug boots need (ACPI); the arm64 guest's busybox comes from
 # Debian's arm64 busybox-static, so the arm64 architecture is added to dpkg.
-PKGS=(linux-source-6.12 linux-config-6.12 qemu-system-x86 busybox-static
+PKGS=(linux-config-6.12 qemu-system-x86 busybox-static
       bash-static ccache flex bison bc libelf-dev libssl-dev cpio xz-utils kmod
       python3 perl rsync gcc make libc6-dev patch git python3-sphinx
       python3-sphinx-rtd-theme python3-yaml python3-ply python3-git
@@ -26,7 +27,7 @@ done
 foreign=$(dpkg --print-foreign-architectures)
 if ((${#missing[@]} == 0)) && grep -qx arm64 <<<"$foreign"; then
 	msg "host dependencies present"
-	exit 0
+	exec "$REPO/scripts/linux-source.sh"
 fi
 
 sudo=()
@@ -41,3 +42,4 @@ msg "installing host dependencies: ${missing[*]:-none}"
 ((${#missing[@]} == 0)) ||
 	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 msg "host dependencies installed"
+APT_UPDATED=1 exec "$REPO/scripts/linux-source.sh"

@@ -50,7 +50,12 @@ fi
 LOG_DIR=${LOG_DIR:-$BUILD_DIR/logs}
 INITRAMFS=${INITRAMFS:-$BUILD_DIR/initramfs-$ARCH.cpio.gz}
 if [[ $ARCH == um ]]; then KIMAGE=$OBJ/linux; else KIMAGE=$OBJ/arch/$KARCH/boot/$KIMAGE_TARGET; fi
-LINUX_TARBALL=${LINUX_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+# The Debian package the kernel tree comes from, and the version of it that
+# the overlay is tested on (the pin: scripts/linux-source.version, which
+# make rebase rewrites). LINUX_TARBALL is the installed package's tarball.
+LINUX_PKG=linux-source-6.12
+PIN_FILE=$REPO/scripts/linux-source.version
+LINUX_TARBALL=${LINUX_TARBALL:-/usr/src/$LINUX_PKG.tar.xz}
 JOBS=${JOBS:-$(nproc)}
 # Outside the repo so that fresh clones (CI) on the same machine share it.
 export CCACHE_DIR=${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/page_ext_consistency/ccache}
@@ -159,6 +164,179 @@ clean_worktree() {
 		git -C "$KSRC" worktree add -q --detach "$dir" "$rev"
 	fi
 }
+
+# --- the Debian kernel source ---------------------------------------------------
+# pinned_version: the tested Debian version of $LINUX_PKG.
+pinned_version() {
+	local v
+	v=$(grep -v '^#' "$PIN_FILE" 2>/dev/null | awk 'NF { print $1; exit }')
+	[[ -n $v ]] || die "no version in ${PIN_FILE#"$REPO"/}"
+	printf '%s\n' "$v"
+}
+# installed_version: the installed version of $LINUX_PKG (empty if none).
+installed_version() {
+	dpkg-query -W -f='${Status} ${Version}\n' "$LINUX_PKG" 2>/dev/null |
+		awk '$3 == "installed" { print $4 }'
+}
+# archive_versions: every version of $LINUX_PKG the package lists offer.
+archive_versions() {
+	apt-cache madison "$LINUX_PKG" 2>/dev/null | awk -F'|' '{ gsub(/ /, "", $2); if ($2 != "") print $2 }' | sort -u
+}
+# newest_version V...: the highest of the Debian versions given.
+newest_version() {
+	local v best=
+	for v; do
+		if [[ -z $best ]] || dpkg --compare-versions "$v" gt "$best"; then best=$v; fi
+	done
+	printf '%s\n' "$best"
+}
+# fetch_linux_source VERSION: download that version of $LINUX_PKG into
+# build/debian (apt-get download: the installed package is not touched) and
+# print the path of its source tarball.
+fetch_linux_source() {
+	local v=$1 dir=$BUILD_DIR/debian deb
+	mkdir -p "$dir"
+	deb=$dir/${LINUX_PKG}_${v//:/%3a}_all.deb
+	if [[ ! -s $deb ]]; then
+		info "downloading $LINUX_PKG $v (apt-get download, into ${dir#"$REPO"/})" >&2
+		(cd "$dir" && apt-get download -q "$LINUX_PKG=$v" >/dev/null 2>&1) ||
+			die "apt-get download $LINUX_PKG=$v failed: is that version in the archive? (apt-cache policy $LINUX_PKG)"
+	fi
+	if [[ ! -s $dir/$v/usr/src/$LINUX_PKG.tar.xz ]]; then
+		rm -rf "$dir/$v"
+		dpkg-deb -x "$deb" "$dir/$v" || die "dpkg-deb -x $deb failed"
+	fi
+	printf '%s\n' "$dir/$v/usr/src/$LINUX_PKG.tar.xz"
+}
+# tree_version [REV]: the Debian version that commit REV ($KBASE) of $KSRC
+# was unpacked from, read from its subject (empty if it does not say).
+tree_version() {
+	git -C "$KSRC" log -1 --format=%s "${1:-$KBASE}" -- 2>/dev/null |
+		sed -nE "s/.*\(Debian $LINUX_PKG ([^ )]+)\)\$/\1/p"
+}
+
+# unpack_linux_source TARBALL VERSION DIR [TAG]: the tarball's tree as a
+# git commit in DIR, tagged TAG ($KBASE). A new DIR becomes a new repository; an
+# existing one (a tree of another version, already reset to its baseline)
+# gets the new version as a commit on top of the old, with only the files
+# that differ rewritten. So incremental builds stay valid, and the old
+# version's blobs stay in the repository for three-way merges.
+unpack_linux_source() {
+	local tarball=$1 version=$2 dir=$3 tag=${4:-$KBASE} tmp top
+	local g=(git -C "$dir" -c user.name=base -c user.email=base@localhost -c init.defaultBranch=master)
+	tmp=$(mktemp -d "$BUILD_DIR/unpack.XXXXXX")
+	msg "unpacking $LINUX_PKG $version into ${dir#"$REPO"/}..."
+	# -m: every file gets the time of unpacking, newer than any object
+	# that an older tree left in build/obj.
+	tar -xmf "$tarball" -C "$tmp"
+	top=$(find "$tmp" -mindepth 1 -maxdepth 1 -type d | head -n1)
+	[[ -n $top && -f $top/Makefile ]] || die "unexpected tarball layout in $tarball"
+	# Debian's .gitignore ignores everything at the top level; drop that block.
+	python3 - "$top/.gitignore" <<'PY'
+import sys
+p = sys.argv[1]
+lines = open(p).read().split('\n')
+marker = '# Debian packaging: ignore everything at the top level'
+cut = [i for i, l in enumerate(lines) if l.startswith(marker)]
+if not cut:
+    sys.exit('the Debian block was not found in .gitignore; check the tarball')
+lines = lines[:cut[0]]
+while lines and lines[-1] == '':
+    lines.pop()
+open(p, 'w').write('\n'.join(lines) + '\n')
+PY
+	if [[ -e $dir/.git ]]; then
+		rsync -rlp --checksum --delete --exclude=/.git "$top/" "$dir/"
+		rm -rf "$tmp"
+	else
+		mkdir -p "$(dirname "$dir")"
+		mv "$top" "$dir"
+		rm -rf "$tmp"
+		"${g[@]}" init -q
+	fi
+	local kv
+	kv=$(make -s -C "$dir" kernelversion)
+	info "committing Linux $kv ($LINUX_PKG $version)..."
+	"${g[@]}" add -A
+	"${g[@]}" commit -q --allow-empty -m "Linux $kv (Debian $LINUX_PKG $version)"
+	"${g[@]}" tag -f "$tag" >/dev/null
+}
+
+# three_way_patch PATCH THEIRS OUT: apply the one-file git diff PATCH to
+# the file THEIRS by a three-way merge: the diff's own preimage (the blob on
+# its "index" line, looked up in $KSRC's repository) with the diff applied,
+# merged with THEIRS against that preimage. OUT gets the result. Returns 0
+# for a clean merge, 1 for conflicts (OUT has the conflict markers), 2 when
+# the preimage is not in the repository.
+three_way_patch() {
+	local p=$1 theirs=$2 out=$3 pre d rc=0
+	pre=$(awk '/^index / { sub(/\.\..*/, "", $2); print $2; exit }' "$p")
+	[[ -n $pre ]] && git -C "$KSRC" cat-file -e "$pre^{blob}" 2>/dev/null || return 2
+	d=$(mktemp -d "${TMPDIR:-/tmp}/pec-3way.XXXXXX")
+	git -C "$KSRC" cat-file blob "$pre" >"$d/base"
+	cp "$d/base" "$d/ours"
+	if ! patch -s -f --no-backup-if-mismatch -r - "$d/ours" <"$p" >/dev/null 2>&1; then
+		rm -rf "$d"
+		return 2
+	fi
+	[[ -e $theirs ]] && cp "$theirs" "$d/theirs" || : >"$d/theirs"
+	git merge-file -q -L overlay -L "tested baseline" -L "this tree" "$d/ours" "$d/base" "$d/theirs" || rc=1
+	cp "$d/ours" "$out"
+	rm -rf "$d"
+	return "$rc"
+}
+
+# die_rebase_needed PATCH PATCH_OUTPUT: the error for an overlay diff that
+# neither applies nor merges: the file and the hunks that failed (from the
+# output of patch(1)), the tested and the found version, and what to run.
+die_rebase_needed() {
+	local p=$1 out=$2 hunks found
+	hunks=$(awk -v p="$REPO/$p" '
+		/^Hunk #[0-9]+ FAILED at / {
+			n = $2; sub(/#/, "", n); at = $5; sub(/\.$/, "", at); k = 0
+			while ((getline l < p) > 0)
+				if (l ~ /^@@ / && ++k == n) break
+			close(p)
+			printf "    hunk #%d, at line %s: %s\n", n, at, l
+		}' <<<"$out")
+	found=$(tree_version)
+	die "overlay $p does not apply to $(patch_target "$p") of $KSRC, not even with a three-way merge:
+${hunks:-$out}
+  The overlay is tested on $LINUX_PKG $(pinned_version) (${PIN_FILE#"$REPO"/});
+  this tree is ${found:+$LINUX_PKG }${found:-$KBASE = $(git -C "$KSRC" rev-parse --short "$KBASE")}.
+  To rebase the overlay onto it: make rebase KVER=${found:-<debian version>}"
+}
+
+# refuse_unsynced_edits WHY: stop if a file of $KSRC differs both from the
+# baseline and from what the last apply installed (an edit not synced back).
+refuse_unsynced_edits() {
+	local state path sha edits=()
+	declare -A applied=()
+	state=$(apply_state_file)
+	if [[ -f $state ]]; then
+		while read -r sha path; do [[ -n $path ]] && applied[$path]=$sha; done <"$state"
+	fi
+	while IFS= read -r path; do
+		sha=absent
+		[[ -e $KSRC/$path ]] && sha=$(git -C "$KSRC" hash-object --no-filters -- "$path")
+		[[ ${applied[$path]:-} == "$sha" ]] || edits+=("$path")
+	done < <(git -C "$KSRC" status --porcelain -uall --no-renames | cut -c4-)
+	((${#edits[@]} == 0)) ||
+		die "$1, but these files of $KSRC have edits that are not in the overlay: ${edits[*]}; run 'make sync-back' to keep them (or 'make distclean' to drop the tree)"
+}
+
+# move_tree REV: reset $KSRC (ours) to REV, a baseline commit, with the
+# overlay's files dropped (make apply puts them back).
+move_tree() {
+	git -C "$KSRC" reset -q --hard "$1"
+	git -C "$KSRC" clean -q -fd
+	git -C "$KSRC" tag -f "$KBASE" "$1" >/dev/null
+	rm -f "$(apply_state_file)"
+}
+
+# apply_state_file: where apply.sh keeps the hash of every file it installed
+# in $KSRC (what tells its own writes from hand edits).
+apply_state_file() { printf '%s\n' "$BUILD_DIR/apply-state/$(printf '%s' "$KSRC" | sha1sum | cut -c1-12)"; }
 
 require_tree() {
 	git -C "$KSRC" rev-parse --verify -q "$KBASE^{commit}" >/dev/null ||

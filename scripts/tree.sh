@@ -2,6 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # Prepare the kernel tree: build/linux from Debian's linux-source-6.12 tarball
 # (a git repo with baseline tag pec-base), or validate a user tree in KSRC.
+#
+# The installed package is first made the tested version
+# (scripts/linux-source.sh). A tree of another version (an older checkout, or
+# a machine where the package moved) is moved to the installed one: its
+# overlay files are dropped, the new version is committed on top of the old
+# and tagged pec-base, and only the files that differ are rewritten.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -14,43 +20,23 @@ if ((!OWN_TREE)); then
 	exit 0
 fi
 
+"$REPO/scripts/linux-source.sh"
+pin=$(pinned_version)
+have=$(installed_version)
+[[ -n $have && -f $LINUX_TARBALL ]] || die "$LINUX_TARBALL missing; run 'make deps' (installs $LINUX_PKG $pin)"
+tested() { [[ $1 == "$pin" ]] && echo "the tested version" || echo "UNTESTED: the overlay is tested on $pin"; }
+
 if git -C "$KSRC" rev-parse --verify -q "refs/tags/$KBASE" >/dev/null 2>&1; then
-	msg "kernel tree $KSRC ready (baseline $KBASE)"
-	exit 0
+	tv=$(tree_version)
+	if [[ $tv == "$have" ]]; then
+		msg "kernel tree $KSRC ready (baseline $KBASE, $LINUX_PKG $tv, $(tested "$tv"))"
+		exit 0
+	fi
+	msg "kernel tree $KSRC is $LINUX_PKG ${tv:-(version not recorded)}; moving it to the installed $have"
+	refuse_unsynced_edits "$KSRC must move to $LINUX_PKG $have"
+	move_tree "$KBASE"
+elif [[ -e $KSRC ]]; then
+	die "$KSRC exists but has no tag $KBASE; remove it ('make distclean') and retry"
 fi
-[[ -e $KSRC ]] && die "$KSRC exists but has no tag $KBASE; remove it ('make distclean') and retry"
-[[ -f $LINUX_TARBALL ]] || die "$LINUX_TARBALL missing; run 'make deps' (installs linux-source-6.12)"
-
-msg "unpacking $(basename "$LINUX_TARBALL") into $KSRC..."
-tmp=$BUILD_DIR/linux.tmp
-rm -rf "$tmp"
-mkdir -p "$tmp"
-tar -xf "$LINUX_TARBALL" -C "$tmp"
-top=$(find "$tmp" -mindepth 1 -maxdepth 1 -type d | head -n1)
-[[ -n $top && -f $top/Makefile ]] || die "unexpected tarball layout in $LINUX_TARBALL"
-
-# Debian's .gitignore ignores everything at the top level; drop that block.
-python3 - "$top/.gitignore" <<'PY'
-import sys
-p = sys.argv[1]
-lines = open(p).read().split('\n')
-marker = '# Debian packaging: ignore everything at the top level'
-cut = [i for i, l in enumerate(lines) if l.startswith(marker)]
-if not cut:
-    sys.exit('tree.sh: Debian block not found in .gitignore; check the tarball')
-lines = lines[:cut[0]]
-while lines and lines[-1] == '':
-    lines.pop()
-open(p, 'w').write('\n'.join(lines) + '\n')
-PY
-mv "$top" "$KSRC"
-rm -rf "$tmp"
-
-version=$(make -s -C "$KSRC" kernelversion)
-msg "creating git baseline (Linux $version, tag $KBASE)..."
-g=(git -C "$KSRC" -c user.name=base -c user.email=base@localhost -c init.defaultBranch=master)
-"${g[@]}" init -q
-"${g[@]}" add -A
-"${g[@]}" commit -q -m "Linux $version (Debian linux-source-6.12)"
-"${g[@]}" tag "$KBASE"
-msg "kernel tree $KSRC ready (baseline $KBASE)"
+unpack_linux_source "$LINUX_TARBALL" "$have" "$KSRC"
+msg "kernel tree $KSRC ready (baseline $KBASE, $LINUX_PKG $have, $(tested "$have"))"
