@@ -37,7 +37,16 @@
  *    isolated FREE and handed out through split_free_pages() ->
  *    post_alloc_hook(), or, for __GFP_COMP, as one block above
  *    MAX_PAGE_ORDER through prep_new_page(); free_contig_range() frees them
- *    page by page or as that one block.
+ *    page by page or as that one block.  After migration,
+ *    replace_free_hugepage_folios() dissolves the free hugetlb folios left
+ *    in the range: a pool folio is ALLOCATED (it left buddy through
+ *    post_alloc_hook() and was only frozen), its replacement is allocated
+ *    outside the isolated pageblocks through post_alloc_hook(), and the old
+ *    folio reaches the isolated free list through folio_put() and
+ *    free_pages_prepare(), FREE before isolate_freepages_range() takes it.
+ *  - __free_pages_core() (boot, hotplug) clears a block's allocation tag
+ *    before __free_pages_ok(): page_ext data beside the record, which the
+ *    free hook then moves as for any free.
  *  - free page reporting and memory offlining: __isolate_free_page() and
  *    __putback_isolated_page() / __offline_isolated_pages() move FREE pages
  *    and never hand them to anybody; offlining then frees the page_ext.
