@@ -224,6 +224,7 @@ tree_version() {
 unpack_linux_source() {
 	local tarball=$1 version=$2 dir=$3 tag=${4:-$KBASE} tmp top
 	local g=(git -C "$dir" -c user.name=base -c user.email=base@localhost -c init.defaultBranch=master)
+	mkdir -p "$BUILD_DIR"
 	tmp=$(mktemp -d "$BUILD_DIR/unpack.XXXXXX")
 	msg "unpacking $LINUX_PKG $version into ${dir#"$REPO"/}..."
 	# -m: every file gets the time of unpacking, newer than any object
