@@ -13,6 +13,8 @@
 #   TCG_THREAD=single  one host thread for all vCPUs (default multi: MTTCG)
 #   QUIET=1         do not echo the serial console, only write the log
 #   MEM_NODE_MB=N   memory per NUMA node in MiB (default 512)
+#   MAXMEM_MB=N     x86_64: the memory hotplug limit, boot memory included
+#                   (default: boot memory + 8 GiB)
 #   SMP=1           one vCPU (node 1 keeps its memory, without a CPU)
 #   UEFI=1          arm64: boot through UEFI firmware (qemu-efi-aarch64), so
 #                   that the kernel uses ACPI, which memory hotplug needs
@@ -35,7 +37,7 @@ KERNEL=${KERNEL:-$KIMAGE}
 case $ARCH in
 x86_64)
 	qemu_bin=qemu-system-x86_64
-	machine=(-m $((2 * MEM_NODE_MB))M,slots=4,maxmem=$((2 * MEM_NODE_MB + 8192))M)
+	machine=(-m $((2 * MEM_NODE_MB))M,slots=4,maxmem=${MAXMEM_MB:-$((2 * MEM_NODE_MB + 8192))}M)
 	# No LA57: with 5-level paging, 6.12's KASAN takes the direct map for
 	# a wild address while identify_cpu() has the boot CPU's feature
 	# bits cleared (KASAN_SHADOW_START follows X86_FEATURE_LA57), and an

@@ -40,8 +40,20 @@ test_stress() {
 # tracked (ALLOCATED) too. HOTPLUG_COLD=0: no cold-plugged DIMM, only the
 # one hot-added through QMP (arm64, where the firmware does not show a
 # cold-plugged DIMM to the kernel).
+# wait_log_line REGEX PID: until the log has a line matching REGEX, the
+# boot (PID) ended, or 600 s passed; true if the line came.
+wait_log_line() {
+	local i
+	for ((i = 0; i < 600; i++)); do
+		[[ -f $LOGFILE ]] && log_has "$1" && return 0
+		kill -0 "$2" 2>/dev/null || break
+		sleep 1
+	done
+	[[ -f $LOGFILE ]] && log_has "$1"
+}
+
 test_hotplug() {
-	local n=$1 extra=${2:-} rc=0 why=() sock=$BUILD_DIR/qmp-$1.sock pid i
+	local n=$1 extra=${2:-} rc=0 why=() sock=$BUILD_DIR/qmp-$1.sock pid
 	local nmov block_pages cycles online offline unmanaged cold=() want=4
 	LOGFILE=$LOG_DIR/check-$n.log
 	rm -f "$sock" "$LOGFILE"
@@ -54,12 +66,7 @@ test_hotplug() {
 		TIMEOUT=900 LOG="$LOGFILE" QUIET=1 QMP="$sock" "${cold[@]}" \
 		"$REPO/scripts/qemu.sh" &
 	pid=$!
-	for ((i = 0; i < 600; i++)); do
-		[[ -f $LOGFILE ]] && log_has '^PEC-HOTPLUG-READY' && break
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 1
-	done
-	if [[ -f $LOGFILE ]] && log_has '^PEC-HOTPLUG-READY'; then
+	if wait_log_line '^PEC-HOTPLUG-READY' "$pid"; then
 		"$REPO/scripts/qmp-hotadd.py" "$sock" dimm1 256 0 || why+=("QMP hot-add failed")
 	fi
 	wait "$pid" || rc=$?
@@ -88,6 +95,52 @@ test_hotplug() {
 	fi
 	report "$n"
 	info "$n: $nmov movable blocks, $cycles offline/online cycles, tracked pages $online online / $offline with them offline, $unmanaged memmap pages"
+}
+
+# Boot RAM that ends inside a memory section, and memory hot-added into
+# the same zone next to it and far above it (memhp_default_state=online, both
+# DIMMs on node 1). With 2 x 2100 MiB, RAM above 4 GiB ends at PFN 0x146800,
+# in the middle of a 128 MiB section, and node 1's ZONE_NORMAL ends there.
+# QEMU places the first DIMM at 6 GiB: the zone grows over the tail of that
+# section, which no zone spanned at boot. The second DIMM is at 36 GiB: the
+# zone then spans [16 GiB, 32 GiB), a mem_section root with no section
+# (SPARSEMEM_EXTREME, 4K pages). A scrub and a stats read after each, in
+# panic mode: nothing may be reported, and no record may be invalid.
+HOTPLUG_TAIL_FAR_MIB=36864
+test_hotplug_tail() {
+	local n=hotplug-tail rc=0 why=() sock=$BUILD_DIR/qmp-hotplug-tail.sock pid step line end
+	LOGFILE=$LOG_DIR/check-$n.log
+	rm -f "$sock" "$LOGFILE"
+	env JOB=hotplug-tail APPEND="page_ext_consistency=on memhp_default_state=online" \
+		MEM_NODE_MB=2100 MAXMEM_MB=40960 TIMEOUT=900 LOG="$LOGFILE" QUIET=1 QMP="$sock" \
+		"$REPO/scripts/qemu.sh" &
+	pid=$!
+	for step in 1 2; do
+		wait_log_line "^PEC-HOTPLUG-READY step=$step " "$pid" || break
+		"$REPO/scripts/qmp-hotadd.py" "$sock" "dimm$step" 512 1 \
+			$( ((step == 2)) && echo "$HOTPLUG_TAIL_FAR_MIB") || why+=("QMP hot-add of DIMM $step failed")
+	done
+	wait "$pid" || rc=$?
+	rm -f "$sock"
+	expect_job "$n" hotplug-tail "$rc" || return 0
+	check_workload_stats
+	check_log
+	for step in boot dimm1 dimm2 workload; do
+		line=$(grep -a -m1 "^PEC-HOTPLUG-TAIL step=$step " "$LOGFILE" || true)
+		if [[ -z $line ]]; then
+			why+=("no scrub after '$step'")
+		elif [[ $line != *" records_invalid=0 "* ]]; then
+			why+=("after '$step': $(grep -o 'records_invalid=[^ ]*' <<<"$line")")
+		fi
+	done
+	# The layout must be the one described: node 1's ZONE_NORMAL ends
+	# inside a section at boot, and reaches past the far DIMM at the end.
+	end=$(grep -a -m1 '^PEC-HOTPLUG-TAIL step=boot ' "$LOGFILE" | grep -o 'node1-Normal=[0-9]*-[0-9]*' | cut -d- -f3)
+	((${end:-0} % 32768 != 0)) || why+=("node 1's ZONE_NORMAL ends at PFN ${end:-?} at boot, not inside a section")
+	end=$(grep -a -m1 '^PEC-HOTPLUG-TAIL step=dimm2 ' "$LOGFILE" | grep -o 'node1-Normal=[0-9]*-[0-9]*' | cut -d- -f3)
+	((${end:-0} > HOTPLUG_TAIL_FAR_MIB * 256)) || why+=("node 1's ZONE_NORMAL does not reach the far DIMM (ends at PFN ${end:-?})")
+	report "$n"
+	info "$n: $(grep -a '^PEC-HOTPLUG-TAIL step=dimm2 ' "$LOGFILE" | grep -o 'node1-Normal=[^ ]*') after the far DIMM, $(pec_stat scrub_runs) scrubs"
 }
 
 # A CMA area allocated from and freed through its debugfs interface, and a
@@ -398,6 +451,7 @@ group_matrix() {
 	test_cma
 	test_gigantic_page_owner
 	test_hotplug hotplug
+	test_hotplug_tail
 	test_hotplug hotplug-memmap-on-memory memory_hotplug.memmap_on_memory=1
 	test_memory_failure
 	test_debug_pagealloc
