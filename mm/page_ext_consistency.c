@@ -70,14 +70,15 @@
  *    memory: such pages were never in buddy when the records were set up, so
  *    they are ALLOCATED, and they reach buddy through __free_pages_ok() or
  *    __free_page(), i.e. through the free hook.
- *  - memory hotplug: page_ext for a new section is zeroed, which is not a
- *    valid record; the memory notifier records the new sections ALLOCATED
- *    before online_pages() releases the pages to buddy through the free
- *    hook.  With memmap_on_memory, the first pages of a hot-added memory
- *    block hold its own memmap (PageVmemmapSelfHosted): memory_block_online()
- *    puts them in the zone but never in buddy, and onlines only the rest, so
- *    the notifier, which sees only the rest, records them from the start of
- *    the section.
+ *  - memory hotplug: every record of a section starts ALLOCATED, from the
+ *    moment page_ext allocates its bitmaps (bitmaps_set: the ALLOCATED copy
+ *    is filled with ones, the FREE copy zeroed), at boot and when a section
+ *    is onlined, so online_pages() releases the pages to buddy through the
+ *    free hook like any free.  With memmap_on_memory, the first pages of a
+ *    hot-added memory block hold its own memmap (PageVmemmapSelfHosted):
+ *    memory_block_online() puts them in the zone but never in buddy, and
+ *    they stay ALLOCATED.  Offlining moves FREE pages out of buddy, and the
+ *    bitmaps are freed with the section.
  *  - split_page() and THP splitting: every page of a block is recorded, so
  *    the pieces can be freed in any order and at any size.
  *
@@ -85,9 +86,11 @@
  * the init callback runs from mm_core_init() on the boot CPU, with interrupts
  * off and before the secondary CPUs are brought up.  Nothing else can
  * allocate or free while it drains the pcp lists, records every buddy block
- * FREE and every other page ALLOCATED, and enables the static key.  From
- * then on every record in a populated zone is valid, so an invalid record is
- * always corruption and no report has to be suppressed during boot.
+ * FREE (every other page is ALLOCATED already) and enables the static key.
+ * Every record in the bitmaps is valid from the moment they exist, inside a
+ * zone or not (a section's tail past the end of memory, which a zone may
+ * grow over when memory is hot-added), so an invalid record is always
+ * corruption and no report has to be suppressed during boot.
  */
 
 #include <linux/atomic.h>
@@ -95,7 +98,6 @@
 #include <linux/debugfs.h>
 #include <linux/jump_label.h>
 #include <linux/kernel.h>
-#include <linux/memory.h>
 #include <linux/memory_hotplug.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
@@ -168,11 +170,14 @@ static enum pec_mode pec_mode __ro_after_init =
 DEFINE_STATIC_KEY_TRUE(page_ext_consistency_disabled);
 
 /*
- * The hot path only touches per-cpu counters, with raw_cpu_add(): it is one
- * instruction where the architecture has per-cpu arithmetic (x86), and where
- * it has not, a preempted update may lose a count, which is better for a
- * statistic than disabling interrupts twice on every allocation.  Violations
- * are rare enough for atomics.
+ * The hot path only touches per-cpu counters, with raw_cpu_add(): one
+ * instruction where the architecture has per-cpu arithmetic (x86, s390).
+ * Elsewhere it is a plain read-modify-write of this CPU's counter, which an
+ * interrupt that allocates, or a preemption, can make lose a count (arm64's
+ * this_cpu_add() would disable preemption around an LL/SC loop, the generic
+ * one interrupts, on every allocation and free).  The counters are a
+ * statistic: stats says how many checks ran, not that none was missed.
+ * Violations are rare enough for atomics.
  */
 static DEFINE_PER_CPU(unsigned long, pec_alloc_checks);
 static DEFINE_PER_CPU(unsigned long, pec_free_checks);
@@ -296,6 +301,21 @@ static __always_inline bool pec_rec_get(unsigned long pfn, struct pec_rec *r)
 	return true;
 }
 
+/*
+ * pec_rec_get() for any PFN, for the walks over zone spans, which may hold
+ * PFNs with no memory section at all: with SPARSEMEM_EXTREME even the root
+ * of their section may be missing (a zone spanning a hole of 16 GiB or more,
+ * with 4K pages).  The hooks' pages always have a section.
+ */
+static bool pec_rec_find(unsigned long pfn, struct pec_rec *r)
+{
+#ifdef CONFIG_SPARSEMEM
+	if (!valid_section_nr(pfn_to_section_nr(pfn)))
+		return false;
+#endif
+	return pec_rec_get(pfn, r);
+}
+
 #if defined(CONFIG_PAGE_EXT_CONSISTENCY_INJECT) || \
 	defined(CONFIG_PAGE_EXT_CONSISTENCY_KUNIT_TEST)
 /* The record of one page, as a two-bit pattern; ~0UL if it has none. */
@@ -305,7 +325,7 @@ static unsigned long pec_record_get(unsigned long pfn)
 	struct pec_rec r;
 
 	rcu_read_lock();
-	if (pec_rec_get(pfn, &r))
+	if (pec_rec_find(pfn, &r))
 		pattern = (test_bit(r.bit, r.copy[PEC_COPY_FREE]) ? PEC_FREE : 0) |
 			  (test_bit(r.bit, r.copy[PEC_COPY_ALLOCATED]) ? PEC_ALLOCATED : 0);
 	rcu_read_unlock();
@@ -315,9 +335,8 @@ static unsigned long pec_record_get(unsigned long pfn)
 
 /*
  * Install @pattern in the records of @nr pages from @pfn on, whole words
- * where it can, with plain writes: only where the record is being defined
- * and nothing else can move the pages (initialisation on the boot CPU, and
- * memory that is not online yet).
+ * where it can, with plain writes: only where nothing else can move the
+ * pages (initialisation, on the boot CPU before SMP).
  */
 static void pec_set_range(unsigned long pfn, unsigned long nr,
 			  unsigned long pattern)
@@ -329,7 +348,7 @@ static void pec_set_range(unsigned long pfn, unsigned long nr,
 	rcu_read_lock();
 	for (; pfn < end; pfn += n) {
 		n = min(end - pfn, page_ext_bitmaps_span(pfn));
-		if (!pec_rec_get(pfn, &r))
+		if (!pec_rec_find(pfn, &r))
 			continue;
 		for (c = 0; c < NR_PEC_COPIES; c++) {
 			if (pattern & BIT(c))
@@ -448,6 +467,8 @@ static void __cold pec_violations_in_word(unsigned long pfn, unsigned long block
 
 static unsigned long pec_claim __read_mostly = PEC_NO_CLAIM;
 static unsigned long pec_claim_moved[BITS_TO_LONGS(PEC_CLAIM_PAGES)];
+/* The grace period that began when the last claim was dropped. */
+static unsigned long pec_claim_ended;
 
 /* A transition of @nr pages from @pfn on met the claim on the chunk at @claim. */
 static noinline void __cold pec_claim_steal(unsigned long claim, unsigned long pfn,
@@ -457,6 +478,8 @@ static noinline void __cold pec_claim_steal(unsigned long claim, unsigned long p
 	unsigned long end = min(pfn + nr, claim + PEC_CLAIM_PAGES) - claim;
 	unsigned long n;
 
+	/* A claim chunk is whole words of pec_claim_moved. */
+	BUILD_BUG_ON(PEC_CLAIM_PAGES % BITS_PER_LONG);
 	for (; i < end; i += n) {
 		n = min(end - i, BITS_PER_LONG - i % BITS_PER_LONG);
 		atomic_long_or(GENMASK(i % BITS_PER_LONG + n - 1, i % BITS_PER_LONG),
@@ -686,36 +709,6 @@ static void __init pec_init_zone(struct zone *zone, unsigned long *nr_free)
 	spin_unlock_irqrestore(&zone->lock, flags);
 }
 
-#ifdef CONFIG_MEMORY_HOTPLUG
-/*
- * A new memory block's page_ext bitmaps are zeroed, which is not a valid
- * record.  Record its pages ALLOCATED before online_pages() hands them to
- * buddy: that goes through the free hook and makes them FREE.  Runs after
- * page_ext's own notifier has allocated the bitmaps (lower priority), which
- * covers the range rounded out to whole sections.  With memmap_on_memory
- * the range starts after the block's own memmap pages, which are online and
- * in the zone but never reach buddy: starting at the section start records
- * them ALLOCATED too (memory blocks are made of whole sections).  Nothing
- * else can move these pages yet, so plain writes do.  Offlining needs
- * nothing: the pages leave buddy isolated and FREE, and their bitmaps are
- * freed with the section.
- */
-static int pec_memory_callback(struct notifier_block *self,
-			       unsigned long action, void *arg)
-{
-	struct memory_notify *mn = arg;
-	unsigned long start, end;
-
-	if (action != MEM_GOING_ONLINE)
-		return NOTIFY_OK;
-
-	start = SECTION_ALIGN_DOWN(mn->start_pfn);
-	end = mn->start_pfn + mn->nr_pages;
-	pec_set_range(start, end - start, PEC_ALLOCATED);
-	return NOTIFY_OK;
-}
-#endif
-
 static bool __init page_ext_consistency_need(void)
 {
 	return pec_mode != PEC_MODE_OFF;
@@ -741,24 +734,18 @@ static void __init page_ext_consistency_init(void)
 	/*
 	 * Only the boot CPU is up and interrupts are off: draining its pcp
 	 * lists leaves every free page PageBuddy, and nothing can allocate
-	 * or free until the key is on.  Every page of every zone is recorded
-	 * ALLOCATED first, whole words at a time (holes in a zone too, so
-	 * that every record in the bitmaps is valid), then the free blocks
-	 * FREE: zones may overlap, so the two passes are separate.
+	 * or free until the key is on.  Every record is ALLOCATED since its
+	 * bitmaps were allocated (page_ext_consistency_ops.bitmaps_set), so
+	 * only the free blocks are recorded, FREE.
 	 */
 	WARN_ON_ONCE(num_online_cpus() > 1);
+	pec_claim_ended = get_completed_synchronize_rcu();
 	drain_local_pages(NULL);
 	for_each_populated_zone(zone) {
-		pec_set_range(zone->zone_start_pfn, zone->spanned_pages,
-			      PEC_ALLOCATED);
+		pec_init_zone(zone, &nr_free);
 		nr_pages += zone->spanned_pages;
 	}
-	for_each_populated_zone(zone)
-		pec_init_zone(zone, &nr_free);
 
-#ifdef CONFIG_MEMORY_HOTPLUG
-	hotplug_memory_notifier(pec_memory_callback, DEFAULT_CALLBACK_PRI - 1);
-#endif
 	static_branch_disable(&page_ext_consistency_disabled);
 	pec_init_ns = local_clock() - start;
 	pr_info("page_ext_consistency: enabled, mode:%s, %lu pages recorded (%lu free, %lu allocated) in %llu us, record %lu bytes\n",
@@ -768,6 +755,8 @@ static void __init page_ext_consistency_init(void)
 
 struct page_ext_operations page_ext_consistency_ops = {
 	.nr_bitmaps = NR_PEC_COPIES,
+	/* Every record starts ALLOCATED: the ALLOCATED copy's bits set. */
+	.bitmaps_set = BIT(PEC_COPY_ALLOCATED),
 	.need = page_ext_consistency_need,
 	.init = page_ext_consistency_init,
 };
@@ -792,8 +781,10 @@ struct page_ext_operations page_ext_consistency_ops = {
  * which would take the zone lock again.  The chunk notes what it found in
  * its free blocks, resyncs their records to FREE at once (they may be
  * allocated as soon as the lock is dropped), and the reports follow once
- * the lock is dropped.  get_online_mems() keeps the memory map and the
- * records of the chunk in place throughout.
+ * the lock is dropped.  get_online_mems() keeps the memory map, the zone's
+ * span and the records of a chunk in place while it is checked; it is taken
+ * per chunk, so that memory offlining (virtio-mem unplug, ACPI eject) waits
+ * for one chunk at most, not for a whole scrub.
  */
 #define PEC_SCRUB_CHUNK		MAX_ORDER_NR_PAGES
 /* Findings of one chunk's free blocks reported in full; further ones are counted. */
@@ -955,6 +946,13 @@ static unsigned long pec_word_mask(unsigned long w, unsigned long first,
 static void pec_claim_begin(unsigned long claim)
 {
 	lockdep_assert_held(&pec_scrub_lock);
+	/*
+	 * A transition that saw the last claim may still be on its way to
+	 * marking its pages (an RCU reader may be preempted): wait until it
+	 * has, or its marks would land in this claim's.  Most claims come
+	 * long after the last one ended, and do not wait.
+	 */
+	cond_synchronize_rcu(pec_claim_ended);
 	bitmap_zero(pec_claim_moved, PEC_CLAIM_PAGES);
 	/* The marks cleared before the claim: pairs with pec_claim_check(). */
 	smp_store_release(&pec_claim, claim);
@@ -965,6 +963,7 @@ static void pec_claim_end(void)
 {
 	/* The reading before the claim is dropped: pairs with pec_claim_check(). */
 	smp_store_release(&pec_claim, PEC_NO_CLAIM);
+	pec_claim_ended = get_state_synchronize_rcu();
 }
 
 /*
@@ -980,7 +979,7 @@ static void pec_read_claimed(unsigned long pfn, unsigned long end,
 	struct pec_rec r;
 
 	rcu_read_lock();
-	if (!pec_rec_get(pfn, &r))
+	if (!pec_rec_find(pfn, &r))
 		goto out;
 	first = r.bit;
 	last = r.bit + end - pfn - 1;
@@ -1046,7 +1045,7 @@ static void pec_check_records(unsigned long pfn, unsigned long end,
 		nr_bad = 0;
 		cond_resched();
 		rcu_read_lock();
-		if (pec_rec_get(pfn, &r)) {
+		if (pec_rec_find(pfn, &r)) {
 			first = r.bit;
 			last = r.bit + next - pfn - 1;
 			for (w = BIT_WORD(first); w <= BIT_WORD(last); w++) {
@@ -1091,11 +1090,17 @@ long page_ext_consistency_scrub(void)
 		return -ENODEV;
 
 	mutex_lock(&pec_scrub_lock);
-	get_online_mems();
 	start = ktime_get_ns();
 	for_each_populated_zone(zone) {
-		end = zone_end_pfn(zone);
-		for (pfn = zone->zone_start_pfn; pfn < end; pfn = next) {
+		for (pfn = zone->zone_start_pfn; ; pfn = next) {
+			get_online_mems();
+			/* The span may have changed while the lock was dropped. */
+			pfn = max(pfn, zone->zone_start_pfn);
+			end = zone_end_pfn(zone);
+			if (pfn >= end) {
+				put_online_mems();
+				break;
+			}
 			next = min(ALIGN(pfn + 1, PEC_SCRUB_CHUNK), end);
 			memset(&chunk, 0, sizeof(chunk));
 			spin_lock_irqsave(&zone->lock, flags);
@@ -1107,6 +1112,7 @@ long page_ext_consistency_scrub(void)
 			if (unlikely(chunk.nr))
 				pec_scrub_report(&chunk, pfn, next);
 			pec_check_records(pfn, next, true, NULL);
+			put_online_mems();
 			cond_resched();
 		}
 	}
@@ -1114,7 +1120,6 @@ long page_ext_consistency_scrub(void)
 	pec_scrub_pages = checked;
 	pec_scrub_last_ns = ktime_get_ns() - start;
 	pec_scrub_max_hold_ns = max(pec_scrub_max_hold_ns, max_hold);
-	put_online_mems();
 	mutex_unlock(&pec_scrub_lock);
 	return checked;
 }
@@ -1130,11 +1135,14 @@ static DECLARE_DELAYED_WORK(pec_scrub_work, pec_scrub_workfn);
 
 static void pec_scrub_schedule(void)
 {
+	unsigned int secs;
+
 	if (!READ_ONCE(pec_scrub_ready))
 		return;
-	if (pec_scrub_interval)
+	secs = READ_ONCE(pec_scrub_interval);
+	if (secs)
 		mod_delayed_work(system_unbound_wq, &pec_scrub_work,
-				 (unsigned long)pec_scrub_interval * HZ);
+				 (unsigned long)secs * HZ);
 	else
 		cancel_delayed_work(&pec_scrub_work);
 }
@@ -1189,8 +1197,10 @@ static unsigned long pec_sum(unsigned long __percpu *counter)
 	unsigned long sum = 0;
 	int cpu;
 
-	for_each_possible_cpu(cpu)
-		sum += *per_cpu_ptr(counter, cpu);
+	for_each_possible_cpu(cpu) {
+		/* A statistic: the hooks add to it while it is read. */
+		sum += data_race(*per_cpu_ptr(counter, cpu));
+	}
 	return sum;
 }
 
@@ -1202,14 +1212,24 @@ static unsigned long pec_sum(unsigned long __percpu *counter)
  */
 static void pec_count_records(struct pec_counts *counts)
 {
+	unsigned long pfn, end;
 	struct zone *zone;
 
 	mutex_lock(&pec_scrub_lock);
-	get_online_mems();
-	for_each_populated_zone(zone)
-		pec_check_records(zone->zone_start_pfn, zone_end_pfn(zone), false,
-				  counts);
-	put_online_mems();
+	for_each_populated_zone(zone) {
+		/* A chunk at a time, as the scrub: offlining waits for one only. */
+		for (pfn = zone->zone_start_pfn; ; pfn = end) {
+			get_online_mems();
+			pfn = max(pfn, zone->zone_start_pfn);
+			end = min(ALIGN(pfn + 1, PEC_SCRUB_CHUNK), zone_end_pfn(zone));
+			if (pfn < end)
+				pec_check_records(pfn, end, false, counts);
+			put_online_mems();
+			if (pfn >= end)
+				break;
+			cond_resched();
+		}
+	}
 	mutex_unlock(&pec_scrub_lock);
 }
 

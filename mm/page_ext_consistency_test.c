@@ -11,6 +11,7 @@
  */
 
 #include <kunit/test.h>
+#include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/page_owner.h>
@@ -845,6 +846,138 @@ static void test_claim_in_flight(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 0U);
 }
 
+/*
+ * A transition that saw one claim and marks its page late (preempted inside
+ * its RCU reader, here held up on purpose) must not leave its mark in the
+ * next claim's bitmap, where it would hide a real fault.
+ */
+struct pec_test_late_mark {
+	unsigned long claim, pfn;
+	struct completion loaded;
+};
+
+static int pec_test_late_marker(void *arg)
+{
+	struct pec_test_late_mark *m = arg;
+	unsigned long claim;
+
+	rcu_read_lock();
+	/* As pec_claim_check() loads it. */
+	claim = smp_load_acquire(&pec_claim);
+	complete(&m->loaded);
+	/* Long enough for the scrub to drop this claim and take the next. */
+	mdelay(100);
+	if (pec_claim_covers(claim, m->pfn, 1))
+		pec_claim_steal(claim, m->pfn, 1);
+	rcu_read_unlock();
+	return 0;
+}
+
+static void test_claim_late_mark(struct kunit *test)
+{
+	struct pec_test_late_mark m;
+	struct task_struct *task;
+	struct page *page;
+
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	m.pfn = page_to_pfn(page);
+	m.claim = ALIGN_DOWN(m.pfn, PEC_CLAIM_PAGES);
+	init_completion(&m.loaded);
+
+	mutex_lock(&pec_scrub_lock);
+	pec_claim_begin(m.claim);
+	task = kthread_run(pec_test_late_marker, &m, "pec_late_mark");
+	if (IS_ERR(task)) {
+		pec_claim_end();
+		mutex_unlock(&pec_scrub_lock);
+		__free_page(page);
+		KUNIT_FAIL(test, "kthread_run: %ld", PTR_ERR(task));
+		return;
+	}
+	wait_for_completion(&m.loaded);
+	pec_claim_end();
+	/* The next claim, of the same chunk. */
+	pec_claim_begin(m.claim);
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(pec_claim_moved, PEC_CLAIM_PAGES));
+	pec_claim_end();
+	mutex_unlock(&pec_scrub_lock);
+	__free_page(page);
+}
+
+/*
+ * Every record in the bitmaps is valid, also outside every zone: the tail
+ * of a section past the end of memory (a zone can grow over it when memory
+ * is hot-added next to it) and PFNs at the start of a section that no zone
+ * spans (PFN 0 on x86).  The bitmaps start with every record ALLOCATED.
+ */
+static void test_records_valid_outside_zones(struct kunit *test)
+{
+	struct pec_counts counts = {};
+	unsigned long start, end;
+	int nid;
+
+	mutex_lock(&pec_scrub_lock);
+	get_online_mems();
+	for_each_online_node(nid) {
+		/* Whole sections; with FLATMEM, what the node's bitmaps cover. */
+#ifdef CONFIG_SPARSEMEM
+		start = ALIGN_DOWN(node_start_pfn(nid), PAGES_PER_SECTION);
+		end = ALIGN(node_end_pfn(nid), PAGES_PER_SECTION);
+#else
+		start = ALIGN_DOWN(node_start_pfn(nid), MAX_ORDER_NR_PAGES);
+		end = node_end_pfn(nid);
+#endif
+		pec_check_records(start, end, false, &counts);
+	}
+	put_online_mems();
+	mutex_unlock(&pec_scrub_lock);
+	KUNIT_EXPECT_EQ(test, counts.invalid, 0UL);
+	KUNIT_EXPECT_GT(test, counts.free + counts.allocated, 0UL);
+}
+
+#ifdef CONFIG_SPARSEMEM_EXTREME
+/*
+ * The walks over zone spans meet PFNs whose section has no root at all
+ * (__pfn_to_section() is NULL): nothing to read there, and no oops.
+ */
+static void test_no_section_root(struct kunit *test)
+{
+	struct pec_counts counts = {};
+	unsigned long root, pfn;
+
+	for (root = 0; root < NR_SECTION_ROOTS; root++)
+		if (!mem_section[root])
+			break;
+	if (root == NR_SECTION_ROOTS)
+		kunit_skip(test, "every memory section root is allocated");
+	pfn = section_nr_to_pfn(root * SECTIONS_PER_ROOT);
+	KUNIT_ASSERT_NULL(test, __pfn_to_section(pfn));
+
+	mutex_lock(&pec_scrub_lock);
+	pec_check_records(pfn, pfn + 2 * PAGES_PER_SECTION, true, &counts);
+	mutex_unlock(&pec_scrub_lock);
+	KUNIT_EXPECT_EQ(test, counts.free + counts.allocated + counts.invalid, 0UL);
+	KUNIT_EXPECT_EQ(test, pec_record_get(pfn), ~0UL);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 0U);
+}
+#endif
+
+/*
+ * While a test runs, the periodic scrub is held off: the tests leave
+ * records of their pages corrupt for a while, and a scrub in a kworker is
+ * not captured; it would act on them (panic, by default).
+ */
+static void test_periodic_scrub_held_off(struct kunit *test)
+{
+	unsigned int secs = READ_ONCE(pec_scrub_interval);
+
+	WRITE_ONCE(pec_scrub_interval, 1);
+	pec_scrub_schedule();
+	KUNIT_EXPECT_FALSE(test, delayed_work_pending(&pec_scrub_work));
+	WRITE_ONCE(pec_scrub_interval, secs);
+}
+
 struct pec_test_thread {
 	struct task_struct *task;
 	unsigned long rounds;
@@ -917,6 +1050,10 @@ static int pec_test_init(struct kunit *test)
 	if (static_branch_likely(&page_ext_consistency_disabled))
 		kunit_skip(test, "Test requires: page_ext_consistency=on");
 
+	/* No periodic scrub while a test runs: see test_periodic_scrub_held_off(). */
+	WRITE_ONCE(pec_scrub_ready, false);
+	cancel_delayed_work_sync(&pec_scrub_work);
+
 	memset(&pec_test_capture, 0, sizeof(pec_test_capture));
 	pec_test_capture.task = current;
 	WRITE_ONCE(pec_capture, &pec_test_capture);
@@ -925,7 +1062,11 @@ static int pec_test_init(struct kunit *test)
 
 static void pec_test_exit(struct kunit *test)
 {
+	if (static_branch_likely(&page_ext_consistency_disabled))
+		return;
 	WRITE_ONCE(pec_capture, NULL);
+	WRITE_ONCE(pec_scrub_ready, true);
+	pec_scrub_schedule();
 }
 
 static struct kunit_case page_ext_consistency_test_cases[] = {
@@ -956,6 +1097,12 @@ static struct kunit_case page_ext_consistency_test_cases[] = {
 	KUNIT_CASE(test_word_fault),
 	KUNIT_CASE(test_claim_covers),
 	KUNIT_CASE(test_claim_in_flight),
+	KUNIT_CASE(test_claim_late_mark),
+	KUNIT_CASE(test_records_valid_outside_zones),
+#ifdef CONFIG_SPARSEMEM_EXTREME
+	KUNIT_CASE(test_no_section_root),
+#endif
+	KUNIT_CASE(test_periodic_scrub_held_off),
 #ifdef CONFIG_MEMORY_FAILURE
 	KUNIT_CASE(test_hwpoison_free),
 #endif
