@@ -515,11 +515,11 @@ static __always_inline void pec_claim_check(unsigned long pfn, unsigned long nr)
 /*
  * Move the records of @nr pages from @pfn on, all in one bitmap (memory
  * section), from one valid pattern to the other, checking each (@alloc:
- * FREE to ALLOCATED).  @copy holds the two copies, @bit is @pfn's bit in
- * them.  A block lies in whole words of its own (orders of 6 and up) or in
- * part of one word (smaller orders): the copies of that word are updated
- * with one atomic operation each, and so are the first words of a larger
- * block.
+ * FREE to ALLOCATED); false if one was not in the pattern it left.  @copy
+ * holds the two copies, @bit is @pfn's bit in them.  A block lies in whole
+ * words of its own (orders of 6 and up) or in part of one word (smaller
+ * orders): the copies of that word are updated with one atomic operation
+ * each, and so are the first words of a larger block.
  *
  * The atomic update of the first word of @from decides a race: two CPUs
  * moving the same page (what a corrupted free list produces) cannot both
@@ -531,7 +531,7 @@ static __always_inline void pec_claim_check(unsigned long pfn, unsigned long nr)
  * same moment are caught, at the latest, at the next transition of one of
  * its pages.
  */
-static __always_inline void pec_move(unsigned long **copy, unsigned long bit,
+static __always_inline bool pec_move(unsigned long **copy, unsigned long bit,
 				     unsigned long pfn, unsigned long nr,
 				     unsigned long block_pfn, unsigned int order,
 				     bool alloc)
@@ -540,38 +540,46 @@ static __always_inline void pec_move(unsigned long **copy, unsigned long bit,
 	unsigned long *to = copy[alloc ? PEC_COPY_ALLOCATED : PEC_COPY_FREE];
 	unsigned long w = BIT_WORD(bit), off = bit % BITS_PER_LONG;
 	unsigned long f, t, mask, i;
+	bool ok = true;
 
 	pec_claim_check(pfn, nr);
 	if (nr == 1) {
 		f = test_and_clear_bit(bit, from);
 		t = test_and_set_bit(bit, to);
-		if (unlikely(!f || t))
-			pec_violations_in_word(pfn, block_pfn, order, alloc,
-					       (unsigned long)f, (unsigned long)t, 1);
-		return;
+		if (likely(f && !t))
+			return true;
+		pec_violations_in_word(pfn, block_pfn, order, alloc,
+				       (unsigned long)f, (unsigned long)t, 1);
+		return false;
 	}
 	if (nr < BITS_PER_LONG) {
 		mask = GENMASK(off + nr - 1, off);
 		f = atomic_long_fetch_andnot(mask, (atomic_long_t *)&from[w]);
 		t = atomic_long_fetch_or(mask, (atomic_long_t *)&to[w]);
-		if (unlikely((~f | t) & mask))
-			pec_violations_in_word(pfn - off, block_pfn, order, alloc,
-					       f, t, (~f | t) & mask);
-		return;
+		if (likely(!((~f | t) & mask)))
+			return true;
+		pec_violations_in_word(pfn - off, block_pfn, order, alloc,
+				       f, t, (~f | t) & mask);
+		return false;
 	}
 	f = xchg(&from[w], 0UL);
 	t = xchg(&to[w], ~0UL);
-	if (unlikely(~f | t))
+	if (unlikely(~f | t)) {
 		pec_violations_in_word(pfn, block_pfn, order, alloc, f, t, ~f | t);
+		ok = false;
+	}
 	for (i = 1; i < nr / BITS_PER_LONG; i++) {
 		f = READ_ONCE(from[w + i]);
 		t = READ_ONCE(to[w + i]);
 		WRITE_ONCE(from[w + i], 0UL);
 		WRITE_ONCE(to[w + i], ~0UL);
-		if (unlikely(~f | t))
+		if (unlikely(~f | t)) {
 			pec_violations_in_word(pfn + i * BITS_PER_LONG, block_pfn,
 					       order, alloc, f, t, ~f | t);
+			ok = false;
+		}
 	}
+	return ok;
 }
 
 /*
@@ -579,40 +587,45 @@ static __always_inline void pec_move(unsigned long **copy, unsigned long bit,
  * hugetlb page), spans memory sections: move it section by section.  Out of
  * line, so that the common case keeps its record in registers.
  */
-static noinline void pec_transition_sections(unsigned long pfn,
+static noinline bool pec_transition_sections(unsigned long pfn,
 					     unsigned int order, bool alloc)
 {
 	unsigned long nr = 1UL << order, done, n;
 	struct pec_rec r;
+	bool ok = true;
 
 	for (done = 0; done < nr; done += n) {
 		n = min(nr - done, page_ext_bitmaps_span(pfn + done));
-		if (pec_rec_get(pfn + done, &r))
-			pec_move(r.copy, r.bit, pfn + done, n, pfn, order, alloc);
+		if (pec_rec_get(pfn + done, &r) &&
+		    !pec_move(r.copy, r.bit, pfn + done, n, pfn, order, alloc))
+			ok = false;
 	}
+	return ok;
 }
 
 /*
- * Move every page of the block of @order at @page.  A block of up to
- * MAX_PAGE_ORDER lies in one memory section.  The RCU read-side critical
- * section keeps the bitmaps in place and is what the scrub's grace period
- * waits for (see pec_claim_check()).
+ * Move every page of the block of @order at @page; false if one was not in
+ * the pattern it left.  A block of up to MAX_PAGE_ORDER lies in one memory
+ * section.  The RCU read-side critical section keeps the bitmaps in place
+ * and is what the scrub's grace period waits for (see pec_claim_check()).
  */
-static __always_inline void pec_transition(struct page *page, unsigned int order,
+static __always_inline bool pec_transition(struct page *page, unsigned int order,
 					   bool alloc)
 {
 	unsigned long pfn = page_to_pfn(page), **maps, bit;
+	bool ok = true;
 
 	rcu_read_lock();
 	if (unlikely(order > MAX_PAGE_ORDER)) {
-		pec_transition_sections(pfn, order, alloc);
+		ok = pec_transition_sections(pfn, order, alloc);
 	} else {
 		maps = page_ext_bitmaps(pfn, &bit);
 		if (likely(maps))
-			pec_move(maps + page_ext_consistency_ops.bitmap, bit, pfn,
-				 1UL << order, pfn, order, alloc);
+			ok = pec_move(maps + page_ext_consistency_ops.bitmap, bit,
+				      pfn, 1UL << order, pfn, order, alloc);
 	}
 	rcu_read_unlock();
+	return ok;
 }
 
 /**
@@ -634,11 +647,14 @@ void __page_ext_consistency_alloc(struct page *page, unsigned int order)
  * @order: The order of the block.
  *
  * Called through page_ext_consistency_free() when the checker is enabled.
+ *
+ * Return: false if a page of the block was not recorded ALLOCATED; the
+ * block must then not be freed (see page_ext_consistency_free()).
  */
-void __page_ext_consistency_free(struct page *page, unsigned int order)
+bool __page_ext_consistency_free(struct page *page, unsigned int order)
 {
 	raw_cpu_add(pec_free_checks, 1UL << order);
-	pec_transition(page, order, false);
+	return pec_transition(page, order, false);
 }
 
 /*

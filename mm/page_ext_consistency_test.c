@@ -372,8 +372,7 @@ static void test_double_alloc(struct kunit *test)
 
 /*
  * A page freed twice: the first free is the hook alone (the page stays
- * ours), the second the real one, which must be reported.  The record is
- * resynced to FREE, so buddy gets a consistent page.
+ * ours), the second the real one, which must be reported and refused.
  */
 static void test_bad_free(struct kunit *test)
 {
@@ -381,13 +380,19 @@ static void test_bad_free(struct kunit *test)
 	struct page *page = alloc_page(GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, page);
-	page_ext_consistency_free(page, 0);
+	KUNIT_EXPECT_TRUE(test, page_ext_consistency_free(page, 0));
 	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 0U);
 	KUNIT_EXPECT_EQ(test, pec_test_record(page), PEC_FREE);
 
 	__free_page(page);
 	pec_test_expect_report(test, PEC_BAD_FREE, before, page, 0,
 			       "allocated", "free");
+	/*
+	 * The free was refused: the page is left out of the allocator (a
+	 * leak) instead of entering it a second time.
+	 */
+	drain_all_pages(NULL);
+	KUNIT_EXPECT_FALSE(test, is_free_buddy_page(page));
 }
 
 /* Corrupt the record of an allocated page and free it. */

@@ -20,7 +20,7 @@ extern struct static_key_true page_ext_consistency_disabled;
 extern struct page_ext_operations page_ext_consistency_ops;
 
 void __page_ext_consistency_alloc(struct page *page, unsigned int order);
-void __page_ext_consistency_free(struct page *page, unsigned int order);
+bool __page_ext_consistency_free(struct page *page, unsigned int order);
 long page_ext_consistency_scrub(void);
 
 /**
@@ -48,14 +48,19 @@ static __always_inline void page_ext_consistency_alloc(struct page *page,
  *
  * Called from free_pages_prepare(). Every page of the block must be recorded
  * ALLOCATED; each is switched to FREE. Always inline, as above.
+ *
+ * Return: false if a page of the block was not recorded ALLOCATED (reported;
+ * in panic mode this does not return). The caller must then not free the
+ * block, which stays out of the allocator (leaked) rather than entering it a
+ * second time, as after bad_page(). True otherwise, and with the checker off.
  */
-static __always_inline void page_ext_consistency_free(struct page *page,
+static __always_inline bool page_ext_consistency_free(struct page *page,
 						      unsigned int order)
 {
 	if (static_branch_likely(&page_ext_consistency_disabled))
-		return;
+		return true;
 
-	__page_ext_consistency_free(page, order);
+	return __page_ext_consistency_free(page, order);
 }
 
 #else
@@ -70,9 +75,10 @@ static inline void page_ext_consistency_alloc(struct page *page,
 {
 }
 
-static inline void page_ext_consistency_free(struct page *page,
+static inline bool page_ext_consistency_free(struct page *page,
 					     unsigned int order)
 {
+	return true;
 }
 
 #endif /* CONFIG_PAGE_EXT_CONSISTENCY */
