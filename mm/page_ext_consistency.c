@@ -18,6 +18,12 @@
  * The record is independent of the allocator's own metadata (PageBuddy, the
  * free lists, the order in page->private): it is what the hooks have seen,
  * not what buddy believes, and that is what makes a disagreement visible.
+ * Two read-only checks hold it against that metadata where the allocator
+ * acts on it: a block that rmqueue takes off a free or pcp list must be
+ * FREE (check_new_pages()), and so must a buddy that a free is about to
+ * merge with (__free_one_page()).  When either is not, the allocator drops
+ * the block or stops merging, as it does for a bad page, so warn mode does
+ * not hand out, or merge, a page that somebody holds.
  *
  * The model: a page is FREE from free_pages_prepare() until post_alloc_hook()
  * and ALLOCATED from post_alloc_hook() until free_pages_prepare().  Pages
@@ -301,6 +307,13 @@ static __always_inline bool pec_rec_get(unsigned long pfn, struct pec_rec *r)
 	return true;
 }
 
+/* The record at @r, as a two-bit pattern. */
+static __always_inline unsigned long pec_rec_pattern(const struct pec_rec *r)
+{
+	return (test_bit(r->bit, r->copy[PEC_COPY_FREE]) ? PEC_FREE : 0) |
+	       (test_bit(r->bit, r->copy[PEC_COPY_ALLOCATED]) ? PEC_ALLOCATED : 0);
+}
+
 /*
  * pec_rec_get() for any PFN, for the walks over zone spans, which may hold
  * PFNs with no memory section at all: with SPARSEMEM_EXTREME even the root
@@ -326,8 +339,7 @@ static unsigned long pec_record_get(unsigned long pfn)
 
 	rcu_read_lock();
 	if (pec_rec_find(pfn, &r))
-		pattern = (test_bit(r.bit, r.copy[PEC_COPY_FREE]) ? PEC_FREE : 0) |
-			  (test_bit(r.bit, r.copy[PEC_COPY_ALLOCATED]) ? PEC_ALLOCATED : 0);
+		pattern = pec_rec_pattern(&r);
 	rcu_read_unlock();
 	return pattern;
 }
@@ -513,6 +525,24 @@ static __always_inline void pec_claim_check(unsigned long pfn, unsigned long nr)
 }
 
 /*
+ * The pages of word @i of the records of a block of @nr pages at @r that
+ * are not recorded FREE, with the word of each copy in @f and @a: plain
+ * reads, for a block that only its holder moves (taken off a free list, or
+ * in buddy under the zone lock).
+ */
+static __always_inline unsigned long pec_not_free(const struct pec_rec *r,
+						  unsigned long nr, unsigned long i,
+						  unsigned long *f, unsigned long *a)
+{
+	unsigned long w = BIT_WORD(r->bit) + i, off = r->bit % BITS_PER_LONG;
+	unsigned long mask = nr < BITS_PER_LONG ? GENMASK(off + nr - 1, off) : ~0UL;
+
+	*f = READ_ONCE(r->copy[PEC_COPY_FREE][w]);
+	*a = READ_ONCE(r->copy[PEC_COPY_ALLOCATED][w]);
+	return (~*f | *a) & mask;
+}
+
+/*
  * Move the records of @nr pages from @pfn on, all in one bitmap (memory
  * section), from one valid pattern to the other, checking each (@alloc:
  * FREE to ALLOCATED); false if one was not in the pattern it left.  @copy
@@ -629,6 +659,62 @@ static __always_inline bool pec_transition(struct page *page, unsigned int order
 }
 
 /**
+ * __page_ext_consistency_check_new() - Check a block before it is handed out.
+ * @page: The first page of the block.
+ * @order: The order of the block.
+ *
+ * Called through page_ext_consistency_check_new() when the checker is
+ * enabled.  The block has just left a free list or a pcp list, so nobody
+ * moves its records but a second holder of one of its pages, whose
+ * transition the atomic update in post_alloc_hook() still catches.  A page
+ * recorded ALLOCATED is a double allocation; one in neither pattern has a
+ * corrupted record, which is resynced ALLOCATED: the block is leaked, and
+ * a leaked page belongs to nobody but is not free.  A block above
+ * MAX_PAGE_ORDER (alloc_contig_range() with __GFP_COMP, which hands the
+ * block out whatever check_new_pages() says) is left to the transition.
+ *
+ * Return: false if a page of the block was not recorded FREE; the block
+ * must then not be handed out (see page_ext_consistency_check_new()).
+ */
+bool __page_ext_consistency_check_new(struct page *page, unsigned int order)
+{
+	unsigned long pfn = page_to_pfn(page), nr = 1UL << order;
+	unsigned long i, b, bad, corrupt, f, a, found, base;
+	struct pec_rec r;
+	bool ok = true;
+
+	if (order > MAX_PAGE_ORDER)
+		return true;
+	rcu_read_lock();
+	if (unlikely(!pec_rec_get(pfn, &r)))
+		goto out;
+	for (i = 0; i < DIV_ROUND_UP(nr, BITS_PER_LONG); i++) {
+		bad = pec_not_free(&r, nr, i, &f, &a);
+		if (likely(!bad))
+			continue;
+		ok = false;
+		base = ALIGN_DOWN(pfn, BITS_PER_LONG) + i * BITS_PER_LONG;
+		corrupt = bad & ~(a & ~f);
+		for_each_set_bit(b, &bad, BITS_PER_LONG) {
+			found = ((f >> b) & 1) * PEC_FREE | ((a >> b) & 1) * PEC_ALLOCATED;
+			pec_report(corrupt & BIT(b) ? PEC_CORRUPT_RECORD : PEC_DOUBLE_ALLOC,
+				   base + b, pfn, order, PEC_FREE, found,
+				   "allocation");
+		}
+		if (corrupt) {
+			pec_claim_check(base, BITS_PER_LONG);
+			atomic_long_andnot(corrupt, (atomic_long_t *)
+					   &r.copy[PEC_COPY_FREE][BIT_WORD(r.bit) + i]);
+			atomic_long_or(corrupt, (atomic_long_t *)
+				       &r.copy[PEC_COPY_ALLOCATED][BIT_WORD(r.bit) + i]);
+		}
+	}
+out:
+	rcu_read_unlock();
+	return ok;
+}
+
+/**
  * __page_ext_consistency_alloc() - Check and record an allocation.
  * @page: The first page of the block.
  * @order: The order of the block.
@@ -655,6 +741,44 @@ bool __page_ext_consistency_free(struct page *page, unsigned int order)
 {
 	raw_cpu_add(pec_free_checks, 1UL << order);
 	return pec_transition(page, order, false);
+}
+
+/**
+ * __page_ext_consistency_merge() - Check a buddy before merging with it.
+ * @buddy: The first page of the free block found as buddy.
+ * @buddy_pfn: Its PFN.
+ * @order: The order of both blocks.
+ *
+ * Called through page_ext_consistency_merge() when the checker is enabled,
+ * under the zone lock.  A buddy found by find_buddy_page_pfn() is in buddy
+ * (PageBuddy, or a debug_pagealloc guard block), so its first page is
+ * recorded FREE: two bit tests per merge level.  If it is not, its record
+ * is left as it is: either the page is in use and the flag is wrong, or the
+ * record is corrupt and the block is free, and in both cases leaving the
+ * buddy unmerged keeps the allocator safe; a scrub, or the buddy's next
+ * transition, reports its record again.
+ *
+ * Return: false if the buddy's first page is not recorded FREE; the caller
+ * must then not merge with it (see page_ext_consistency_merge()).
+ */
+bool __page_ext_consistency_merge(struct page *buddy, unsigned long buddy_pfn,
+				  unsigned int order)
+{
+	unsigned long found = 0;
+	struct pec_rec r;
+	bool ok = true;
+
+	rcu_read_lock();
+	if (likely(pec_rec_get(buddy_pfn, &r))) {
+		found = pec_rec_pattern(&r);
+		ok = found == PEC_FREE;
+	}
+	rcu_read_unlock();
+	if (unlikely(!ok))
+		pec_report(found == PEC_ALLOCATED ? PEC_BUDDY_ALLOCATED :
+			   PEC_CORRUPT_RECORD, buddy_pfn, buddy_pfn, order,
+			   PEC_FREE, found, "merge");
+	return ok;
 }
 
 /*
@@ -854,7 +978,7 @@ static void pec_scrub_note(struct pec_scrub_chunk *chunk, enum pec_class class,
 static void pec_scrub_free_block(struct pec_scrub_chunk *chunk,
 				 unsigned long pfn, unsigned int order)
 {
-	unsigned long nr = 1UL << order, w, i, b, mask, bad, f, a, found;
+	unsigned long nr = 1UL << order, w, i, b, bad, f, a, found;
 	unsigned long *free, *alloc;
 	struct pec_rec r;
 
@@ -864,12 +988,7 @@ static void pec_scrub_free_block(struct pec_scrub_chunk *chunk,
 	alloc = r.copy[PEC_COPY_ALLOCATED];
 	for (i = 0; i < DIV_ROUND_UP(nr, BITS_PER_LONG); i++) {
 		w = BIT_WORD(r.bit) + i;
-		mask = nr < BITS_PER_LONG ?
-		       GENMASK(r.bit % BITS_PER_LONG + nr - 1, r.bit % BITS_PER_LONG) :
-		       ~0UL;
-		f = READ_ONCE(free[w]);
-		a = READ_ONCE(alloc[w]);
-		bad = (~f | a) & mask;
+		bad = pec_not_free(&r, nr, i, &f, &a);
 		if (likely(!bad))
 			continue;
 		for_each_set_bit(b, &bad, BITS_PER_LONG) {

@@ -353,7 +353,10 @@ static void test_page_ext_iter(struct kunit *test)
 
 /*
  * The allocator hands out a page that is already allocated, which is what a
- * corrupted free list does: the allocation hook runs for a page we own.
+ * corrupted free list does: the hooks run for a page we own.  The check
+ * when rmqueue takes the page off a list (check_new_pages()) refuses it and
+ * leaves the record ALLOCATED, its owner's; the allocation hook, which
+ * compaction and contig allocations reach without rmqueue, reports it too.
  */
 static void test_double_alloc(struct kunit *test)
 {
@@ -361,13 +364,20 @@ static void test_double_alloc(struct kunit *test)
 	struct page *page = alloc_page(GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, page);
-	page_ext_consistency_alloc(page, 0);
+	KUNIT_EXPECT_FALSE(test, page_ext_consistency_check_new(page, 0));
 	pec_test_expect_report(test, PEC_DOUBLE_ALLOC, before, page, 0,
 			       "free", "allocated");
 	KUNIT_EXPECT_EQ(test, pec_test_record(page), PEC_ALLOCATED);
 
+	page_ext_consistency_alloc(page, 0);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 2U);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.pfn, page_to_pfn(page));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&pec_violations[PEC_DOUBLE_ALLOC]),
+			before + 2);
+	KUNIT_EXPECT_EQ(test, pec_test_record(page), PEC_ALLOCATED);
+
 	__free_page(page);
-	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 1U);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 2U);
 }
 
 /*
@@ -467,6 +477,85 @@ static struct page *pec_test_alloc_block(struct kunit *test,
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	*tail = nth_page(page, 5);
 	return page;
+}
+
+/*
+ * The check before hand-out only reads: a block recorded FREE passes and
+ * stays FREE for the transition.  A corrupted record in it is reported for
+ * that page, with the block's order, and resynced ALLOCATED (the block is
+ * leaked, not free); the rest of the block is left as it was.
+ */
+static void test_check_new_corrupt_tail(struct kunit *test)
+{
+	unsigned long before = atomic_long_read(&pec_violations[PEC_CORRUPT_RECORD]);
+	const unsigned int order = PEC_TEST_BLOCK_ORDER;
+	const unsigned long nr = 1UL << order;
+	struct page *tail, *page = pec_test_alloc_block(test, &tail);
+
+	KUNIT_EXPECT_TRUE(test, page_ext_consistency_free(page, order));
+	KUNIT_EXPECT_TRUE(test, page_ext_consistency_check_new(page, order));
+	KUNIT_EXPECT_EQ(test, pec_test_count(page, nr, PEC_FREE), nr);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 0U);
+
+	pec_test_corrupt(tail, FLIP_ALLOCATED_BIT);
+	KUNIT_EXPECT_FALSE(test, page_ext_consistency_check_new(page, order));
+	pec_test_expect_report(test, PEC_CORRUPT_RECORD, before, tail, order,
+			       "free", "invalid(both)");
+	KUNIT_EXPECT_EQ(test, pec_test_record(tail), PEC_ALLOCATED);
+	KUNIT_EXPECT_EQ(test, pec_test_count(page, nr, PEC_FREE), nr - 1);
+
+	/* Back to a block in use, through the hooks alone, and freed. */
+	pec_test_record_set(page_to_pfn(tail), PEC_FREE);
+	page_ext_consistency_alloc(page, order);
+	__free_pages(page, order);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 1U);
+}
+
+/*
+ * A page in use with a stray PageBuddy, and its buddy's order in
+ * ->private, is what __free_one_page() would merge into a free block when
+ * its buddy is freed.  The merge meets the page's record, ALLOCATED, and
+ * stops: the freed half goes to buddy alone, the page stays its owner's.
+ * A block above PAGE_ALLOC_COSTLY_ORDER is freed to buddy at once, not to
+ * a pcp list, so the merge runs in this task, under the zone lock.
+ */
+static void test_merge_refused(struct kunit *test)
+{
+	unsigned long before = atomic_long_read(&pec_violations[PEC_BUDDY_ALLOCATED]);
+	const unsigned int order = PAGE_ALLOC_COSTLY_ORDER + 1;
+	struct page *page, *buddy;
+	unsigned long flags;
+	struct zone *zone;
+
+	page = alloc_pages(GFP_KERNEL | __GFP_NOWARN, order + 1);
+	if (!page)
+		kunit_skip(test, "no free block of order %u", order + 1);
+	/* Two blocks of @order, the way a split gives them. */
+	split_page_owner(page, order + 1, order);
+	pgalloc_tag_split(page_folio(page), order + 1, order);
+	buddy = nth_page(page, 1UL << order);
+	set_page_refcounted(buddy);
+	zone = page_zone(page);
+
+	spin_lock_irqsave(&zone->lock, flags);
+	set_page_private(buddy, order);
+	__folio_set_buddy(page_folio(buddy));
+	spin_unlock_irqrestore(&zone->lock, flags);
+
+	__free_pages(page, order);
+
+	spin_lock_irqsave(&zone->lock, flags);
+	__folio_clear_buddy(page_folio(buddy));
+	set_page_private(buddy, 0);
+	spin_unlock_irqrestore(&zone->lock, flags);
+
+	pec_test_expect_report(test, PEC_BUDDY_ALLOCATED, before, buddy, order,
+			       "free", "allocated");
+	KUNIT_EXPECT_TRUE(test, pec_test_capture.irqs_disabled);
+	KUNIT_EXPECT_EQ(test, pec_test_record(buddy), PEC_ALLOCATED);
+
+	__free_pages(buddy, order);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 1U);
 }
 
 /*
@@ -1085,6 +1174,8 @@ static struct kunit_case page_ext_consistency_test_cases[] = {
 #endif
 	KUNIT_CASE(test_page_ext_iter),
 	KUNIT_CASE(test_double_alloc),
+	KUNIT_CASE(test_check_new_corrupt_tail),
+	KUNIT_CASE(test_merge_refused),
 	KUNIT_CASE(test_bad_free),
 	KUNIT_CASE(test_corrupt_free_bit),
 	KUNIT_CASE(test_corrupt_allocated_bit),

@@ -19,9 +19,37 @@ struct page;
 extern struct static_key_true page_ext_consistency_disabled;
 extern struct page_ext_operations page_ext_consistency_ops;
 
+bool __page_ext_consistency_check_new(struct page *page, unsigned int order);
 void __page_ext_consistency_alloc(struct page *page, unsigned int order);
 bool __page_ext_consistency_free(struct page *page, unsigned int order);
+bool __page_ext_consistency_merge(struct page *buddy, unsigned long buddy_pfn,
+				  unsigned int order);
 long page_ext_consistency_scrub(void);
+
+/**
+ * page_ext_consistency_check_new() - Check a block before it is handed out.
+ * @page: The first page of the block.
+ * @order: The order of the block.
+ *
+ * Called from check_new_pages(), when rmqueue has taken the block off a free
+ * list or a pcp list and before anything writes to it: every page of the
+ * block must be recorded FREE.  Only reads the records; the transition to
+ * ALLOCATED is page_ext_consistency_alloc()'s.
+ *
+ * Return: false if a page of the block was not recorded FREE (reported; in
+ * panic mode this does not return).  The caller must then not hand the
+ * block out: it stays out of the allocator (leaked), and a page of it that
+ * somebody owns stays theirs, as after bad_page().  True otherwise, and
+ * with the checker off.
+ */
+static __always_inline bool page_ext_consistency_check_new(struct page *page,
+							   unsigned int order)
+{
+	if (static_branch_likely(&page_ext_consistency_disabled))
+		return true;
+
+	return __page_ext_consistency_check_new(page, order);
+}
 
 /**
  * page_ext_consistency_alloc() - Record that a block leaves the allocator.
@@ -63,11 +91,43 @@ static __always_inline bool page_ext_consistency_free(struct page *page,
 	return __page_ext_consistency_free(page, order);
 }
 
+/**
+ * page_ext_consistency_merge() - Check a buddy before merging with it.
+ * @buddy: The first page of the free block found as buddy.
+ * @buddy_pfn: Its PFN.
+ * @order: The order of both blocks.
+ *
+ * Called from __free_one_page(), under the zone lock, for each buddy that
+ * the block being freed is about to merge with: its first page must be
+ * recorded FREE.  A page in use with PageBuddy set (a stray flag write)
+ * would otherwise be merged into a free block and handed out again.
+ *
+ * Return: false if the buddy's first page is not recorded FREE (reported;
+ * in panic mode this does not return).  The caller must then stop merging:
+ * the block is freed at @order and the buddy is left as it is.  True
+ * otherwise, and with the checker off.
+ */
+static __always_inline bool page_ext_consistency_merge(struct page *buddy,
+						       unsigned long buddy_pfn,
+						       unsigned int order)
+{
+	if (static_branch_likely(&page_ext_consistency_disabled))
+		return true;
+
+	return __page_ext_consistency_merge(buddy, buddy_pfn, order);
+}
+
 #else
 
 static inline long page_ext_consistency_scrub(void)
 {
 	return -ENODEV;
+}
+
+static inline bool page_ext_consistency_check_new(struct page *page,
+						  unsigned int order)
+{
+	return true;
 }
 
 static inline void page_ext_consistency_alloc(struct page *page,
@@ -77,6 +137,13 @@ static inline void page_ext_consistency_alloc(struct page *page,
 
 static inline bool page_ext_consistency_free(struct page *page,
 					     unsigned int order)
+{
+	return true;
+}
+
+static inline bool page_ext_consistency_merge(struct page *buddy,
+					      unsigned long buddy_pfn,
+					      unsigned int order)
 {
 	return true;
 }

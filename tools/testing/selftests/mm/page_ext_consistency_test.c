@@ -371,7 +371,9 @@ TEST_F(pec, inject_corrupt_record)
 
 /*
  * A page we just freed is recorded ALLOCATED; handing it out again is a
- * double allocation.
+ * double allocation, which the checker finds when rmqueue takes the page off
+ * the pcp list, before anything writes to it, and refuses: the page is not
+ * handed out (the fault gets another one) and stays out of the allocator.
  *
  * munmap() frees the page before it returns (the TLB gather of the unmap
  * frees its pages at the end of it) onto this CPU's pcp list of the page's
@@ -395,6 +397,7 @@ TEST_F(pec, inject_double_alloc)
 	bool returned = false;
 	int probes = 0, attempts;
 	unsigned long pfn;
+	uint64_t flags;
 	char *p, *q;
 
 	if (injection_unavailable())
@@ -430,16 +433,19 @@ TEST_F(pec, inject_double_alloc)
 	}
 	SURVIVED();
 
-	TH_LOG("pfn %#lx: %s after %d order-0 faults", pfn,
+	flags = read_entry("/proc/kpageflags", pfn);
+	TH_LOG("pfn %#lx: %s after %d order-0 faults (kpageflags %#llx)", pfn,
 	       returned ? "handed out to this test" : "not faulted in here",
-	       probes);
+	       probes, (unsigned long long)flags);
 	ASSERT_EQ(pec_stat("double_alloc"), before + 1)
-		TH_LOG("no double-alloc report for pfn %#lx (kpageflags %#llx)",
-		       pfn, (unsigned long long)read_entry("/proc/kpageflags", pfn));
+		TH_LOG("no double-alloc report for pfn %#lx", pfn);
 	ASSERT_EQ(pec_stat("violations"), self->violations + 1);
+	/* Refused: never mapped here, and leaked: neither in use nor free. */
+	ASSERT_FALSE(returned);
+	ASSERT_EQ(0, flags & (KPF_IN_USE | 1ULL << KPF_BUDDY));
+	ASSERT_EQ(0, read_entry("/proc/kpagecount", pfn));
 	ASSERT_EQ(0, write_file(PEC_SCRUB, "1"));
 	ASSERT_EQ(pec_stat("violations"), self->violations + 1);
-	/* The record was resynced to ALLOCATED: freeing the page is clean. */
 	munmap(q, size);
 	ASSERT_EQ(pec_stat("violations"), self->violations + 1);
 }
@@ -567,7 +573,10 @@ static unsigned long find_buddy_pfn(unsigned long from)
 /*
  * A free page in buddy is recorded ALLOCATED; the scrub reports it.  If the
  * page is allocated between injection and scrub, the allocation reports a
- * double allocation instead: either way exactly one report.  If it was
+ * double allocation instead: either way one report.  A free that merges
+ * with the page first reports it as well, and leaves the record as it is
+ * (it cannot tell whether the flag or the record is wrong), so the scrub or
+ * the allocation then reports it a second time.  If it was
  * allocated before the injection (found in buddy, gone by then), its
  * record was ALLOCATED anyway and nothing is wrong with it: the test tries
  * again with the next free page.
@@ -576,6 +585,7 @@ TEST_F(pec, inject_scrub_buddy_page)
 {
 	long buddy = pec_stat("buddy_allocated"), dbl = pec_stat("double_alloc");
 	unsigned long pfn = 0;
+	long found;
 	int attempts;
 
 	if (injection_unavailable())
@@ -597,9 +607,9 @@ TEST_F(pec, inject_scrub_buddy_page)
 	TH_LOG("buddy_allocated +%ld, double_alloc +%ld",
 	       pec_stat("buddy_allocated") - buddy,
 	       pec_stat("double_alloc") - dbl);
-	ASSERT_EQ(pec_stat("buddy_allocated") - buddy +
-		  pec_stat("double_alloc") - dbl, 1);
-	ASSERT_EQ(pec_stat("violations"), self->violations + 1);
+	found = pec_stat("buddy_allocated") - buddy + pec_stat("double_alloc") - dbl;
+	ASSERT_TRUE(found == 1 || found == 2);
+	ASSERT_EQ(pec_stat("violations"), self->violations + found);
 }
 
 /* Write each of @vals to @path; count those not refused with EINVAL. */
