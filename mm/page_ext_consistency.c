@@ -113,6 +113,7 @@
 #include <linux/page_ext.h>
 #include <linux/page_ext_consistency.h>
 #include <linux/percpu.h>
+#include <linux/printk.h>
 #include <linux/ratelimit.h>
 #include <linux/sched/clock.h>
 #include <linux/seq_file.h>
@@ -158,6 +159,7 @@ enum pec_class {
 	PEC_BAD_FREE,
 	PEC_CORRUPT_RECORD,
 	PEC_BUDDY_ALLOCATED,
+	PEC_FREE_LIST,
 	NR_PEC_CLASSES,
 };
 
@@ -167,6 +169,7 @@ static const char * const pec_class_name[NR_PEC_CLASSES] = {
 	[PEC_BAD_FREE]		= "bad-free",
 	[PEC_CORRUPT_RECORD]	= "corrupt-record",
 	[PEC_BUDDY_ALLOCATED]	= "buddy-allocated",
+	[PEC_FREE_LIST]		= "free-list",
 };
 
 static enum pec_mode pec_mode __ro_after_init =
@@ -380,16 +383,18 @@ static unsigned long pec_record_bytes(void)
 
 /*
  * Report a violation of @class on the page at @pfn, found by @what
- * ("allocation", "free" or "scrub") of the block of @order at @block_pfn.
- * The first line is stable for log parsers; dump_page() follows, which also
+ * ("allocation", "free", "merge" or "scrub") of the block of @order at
+ * @block_pfn, with what was @expected and @found there (records, or for a
+ * free list what the list says and what the block is).  The first line is
+ * stable for log parsers; dump_page() follows, which also
  * prints page_owner's stacks when page_owner is on.  In panic mode this does
  * not return.  Otherwise the caller resyncs the record, so that one fault is
  * reported once, and reports are rate-limited.
  */
-static void __cold pec_report(enum pec_class class, unsigned long pfn,
-			      unsigned long block_pfn, unsigned int order,
-			      unsigned long expected, unsigned long found,
-			      const char *what)
+static void __cold pec_report_as(enum pec_class class, unsigned long pfn,
+				 unsigned long block_pfn, unsigned int order,
+				 const char *expected, const char *found,
+				 const char *what)
 {
 	static DEFINE_RATELIMIT_STATE(pec_ratelimit, 5 * HZ, 10);
 	char line[128];
@@ -397,8 +402,7 @@ static void __cold pec_report(enum pec_class class, unsigned long pfn,
 	atomic_long_inc(&pec_violations[class]);
 	snprintf(line, sizeof(line),
 		 "BUG: page_ext_consistency: %s pfn:%#lx order:%u expected:%s found:%s",
-		 pec_class_name[class], pfn, order, pec_pattern_name(expected),
-		 pec_pattern_name(found));
+		 pec_class_name[class], pfn, order, expected, found);
 
 	if (pec_captured(class, pfn, line))
 		return;
@@ -408,7 +412,8 @@ static void __cold pec_report(enum pec_class class, unsigned long pfn,
 	pr_err("%s\n", line);
 	pr_err("page_ext_consistency: found by %s of block pfn:%#lx order:%u in task %s (pid %d)\n",
 	       what, block_pfn, order, current->comm, task_pid_nr(current));
-	dump_page(pfn_to_page(pfn), "page_ext_consistency");
+	if (pfn_valid(pfn))
+		dump_page(pfn_to_page(pfn), "page_ext_consistency");
 	if (pec_mode == PEC_MODE_PANIC)
 		panic("page_ext_consistency: %s pfn:%#lx\n",
 		      pec_class_name[class], pfn);
@@ -416,6 +421,16 @@ static void __cold pec_report(enum pec_class class, unsigned long pfn,
 	WARN(1, "page_ext_consistency: %s pfn:%#lx (mode:warn, record resynced)\n",
 	     pec_class_name[class], pfn);
 	add_taint(TAINT_BAD_PAGE, LOCKDEP_STILL_OK);
+}
+
+/* pec_report_as() with the expected and found records as patterns. */
+static void __cold pec_report(enum pec_class class, unsigned long pfn,
+			      unsigned long block_pfn, unsigned int order,
+			      unsigned long expected, unsigned long found,
+			      const char *what)
+{
+	pec_report_as(class, pfn, block_pfn, order, pec_pattern_name(expected),
+		      pec_pattern_name(found), what);
 }
 
 /*
@@ -774,10 +789,14 @@ bool __page_ext_consistency_merge(struct page *buddy, unsigned long buddy_pfn,
 		ok = found == PEC_FREE;
 	}
 	rcu_read_unlock();
-	if (unlikely(!ok))
+	if (unlikely(!ok)) {
+		/* Under the zone lock: consoles print once it is dropped. */
+		printk_deferred_enter();
 		pec_report(found == PEC_ALLOCATED ? PEC_BUDDY_ALLOCATED :
 			   PEC_CORRUPT_RECORD, buddy_pfn, buddy_pfn, order,
 			   PEC_FREE, found, "merge");
+		printk_deferred_exit();
+	}
 	return ok;
 }
 
@@ -930,11 +949,21 @@ struct page_ext_operations page_ext_consistency_ops = {
 /* Findings of one chunk's free blocks reported in full; further ones are counted. */
 #define PEC_SCRUB_FINDINGS	8
 
+/* What a block on a free list is, that the list says it is not. */
+enum pec_list_fault {
+	PEC_LIST_NOT_BUDDY,	/* not PageBuddy */
+	PEC_LIST_ORDER,		/* found: its buddy order */
+	PEC_LIST_MIGRATETYPE,	/* found: its pageblock's migratetype */
+	PEC_LIST_LINK,		/* its prev is not the block before it */
+	PEC_LIST_POINTER,	/* its next is not a page of the zone */
+};
+
 struct pec_finding {
 	enum pec_class class;
 	unsigned long pfn, block_pfn;
 	unsigned int order;
 	unsigned long expected, found;
+	enum pec_list_fault list_fault;	/* for PEC_FREE_LIST */
 };
 
 struct pec_scrub_chunk {
@@ -952,22 +981,24 @@ static u64 pec_scrub_max_hold_ns;
 static unsigned long pec_records_reread;
 static unsigned long pec_records_in_flight;
 
-static void pec_scrub_note(struct pec_scrub_chunk *chunk, enum pec_class class,
-			   unsigned long pfn, unsigned long block_pfn,
-			   unsigned int order, unsigned long expected,
-			   unsigned long found)
+/* Note a finding of the scrub, to report once the zone lock is dropped. */
+static struct pec_finding *pec_scrub_note(struct pec_scrub_chunk *chunk,
+					  enum pec_class class, unsigned long pfn,
+					  unsigned long block_pfn, unsigned int order,
+					  unsigned long expected, unsigned long found)
 {
 	struct pec_finding *f;
 
 	if (chunk->nr == PEC_SCRUB_FINDINGS) {
 		chunk->unreported[class]++;
-		return;
+		return NULL;
 	}
 	f = &chunk->finding[chunk->nr++];
 	*f = (struct pec_finding) {
 		.class = class, .pfn = pfn, .block_pfn = block_pfn,
 		.order = order, .expected = expected, .found = found,
 	};
+	return f;
 }
 
 /*
@@ -1034,6 +1065,37 @@ static unsigned long pec_scrub_free_blocks(struct pec_scrub_chunk *chunk,
 	return checked;
 }
 
+/* Report a free-list finding: what the list says, and what the block is. */
+static void pec_report_list(const struct pec_finding *f)
+{
+	char expected[24], found[24];
+
+	switch (f->list_fault) {
+	case PEC_LIST_NOT_BUDDY:
+		strscpy(expected, "buddy");
+		strscpy(found, "not-buddy");
+		break;
+	case PEC_LIST_ORDER:
+		snprintf(expected, sizeof(expected), "order-%lu", f->expected);
+		snprintf(found, sizeof(found), "order-%lu", f->found);
+		break;
+	case PEC_LIST_MIGRATETYPE:
+		snprintf(expected, sizeof(expected), "migratetype-%lu", f->expected);
+		snprintf(found, sizeof(found), "migratetype-%lu", f->found);
+		break;
+	case PEC_LIST_LINK:
+		strscpy(expected, "linked");
+		strscpy(found, "bad-link");
+		break;
+	default:
+		strscpy(expected, "linked");
+		strscpy(found, "bad-pointer");
+		break;
+	}
+	pec_report_as(PEC_FREE_LIST, f->pfn, f->block_pfn, f->order, expected,
+		      found, "scrub of the free list");
+}
+
 /* Report what a chunk found in its free blocks, with the zone lock dropped. */
 static void pec_scrub_report(struct pec_scrub_chunk *chunk, unsigned long start,
 			     unsigned long end)
@@ -1044,8 +1106,11 @@ static void pec_scrub_report(struct pec_scrub_chunk *chunk, unsigned long start,
 
 	for (i = 0; i < chunk->nr; i++) {
 		f = &chunk->finding[i];
-		pec_report(f->class, f->pfn, f->block_pfn, f->order,
-			   f->expected, f->found, "scrub");
+		if (f->class == PEC_FREE_LIST)
+			pec_report_list(f);
+		else
+			pec_report(f->class, f->pfn, f->block_pfn, f->order,
+				   f->expected, f->found, "scrub");
 	}
 	for (i = 0; i < NR_PEC_CLASSES; i++) {
 		atomic_long_add(chunk->unreported[i], &pec_violations[i]);
@@ -1054,6 +1119,145 @@ static void pec_scrub_report(struct pec_scrub_chunk *chunk, unsigned long start,
 	if (unreported)
 		pr_err("page_ext_consistency: scrub: %lu more violations in pfn %#lx-%#lx, counted but not reported\n",
 		       unreported, start, end - 1);
+}
+
+/*
+ * The free lists themselves.  Every block on the list of (order,
+ * migratetype) must be PageBuddy with that order, in a pageblock of that
+ * migratetype (__del_page_from_free_list() warns about the same with
+ * DEBUG_VM), and each block's prev must be the block before it.  The links
+ * are not trusted: a block is read only once its address is found to be
+ * the memmap entry of an online page of the zone, which page_to_pfn() can
+ * tell without reading it with SPARSEMEM_VMEMMAP or FLATMEM; with classic
+ * SPARSEMEM the lists are not walked.  The walk of a list stops at the
+ * first bad link, as what follows it cannot be trusted.
+ *
+ * The zone lock is held for PEC_LIST_BATCH blocks at a time.  A walk
+ * resumes after the last block it checked if that is still a free block of
+ * the list's order and migratetype, i.e. still on the list, and leaves the
+ * list for the next scrub otherwise.  Blocks that move meanwhile may be met
+ * twice or not at all, so a block on a list twice is not looked for.
+ */
+#define PEC_LIST_BATCH		1024
+
+static void pec_scrub_list_note(struct pec_scrub_chunk *chunk,
+				enum pec_list_fault fault, unsigned long pfn,
+				unsigned int order, unsigned long expected,
+				unsigned long found)
+{
+	struct pec_finding *f;
+
+	f = pec_scrub_note(chunk, PEC_FREE_LIST, pfn, pfn, order, expected, found);
+	if (f)
+		f->list_fault = fault;
+}
+
+/* Whether @page, read from a free list of @zone, is a page of @zone. */
+static bool pec_zone_page(struct zone *zone, struct page *page)
+{
+	unsigned long pfn = page_to_pfn(page);
+
+	return pfn_to_online_page(pfn) == page && page_zone(page) == zone;
+}
+
+/* Whether the block at @pfn is still a free block on the list of (@order, @mt). */
+static bool pec_still_listed(struct zone *zone, unsigned long pfn,
+			     unsigned int order, int mt)
+{
+	struct page *page = pfn_to_online_page(pfn);
+
+	return page && page_zone(page) == zone && PageBuddy(page) &&
+	       buddy_order(page) == order &&
+	       get_pageblock_migratetype(page) == mt;
+}
+
+/*
+ * Check up to PEC_LIST_BATCH blocks of the free list of (@order, @mt) of
+ * @zone, after the block at *@cursor (~0UL: from the head).  Return true
+ * with *@cursor at the last block checked if the list goes on, false at
+ * its end or at a bad link.  Called with the zone lock held.
+ */
+static bool pec_scrub_list(struct pec_scrub_chunk *chunk, struct zone *zone,
+			   unsigned int order, int mt, unsigned long *cursor)
+{
+	struct list_head *head = &zone->free_area[order].free_list[mt];
+	struct list_head *prev = head, *next;
+	unsigned long pfn = *cursor;
+	struct page *page;
+	unsigned int n;
+
+	if (pfn != ~0UL)
+		prev = &pfn_to_page(pfn)->buddy_list;
+	for (n = 0; n < PEC_LIST_BATCH; n++) {
+		next = READ_ONCE(prev->next);
+		if (next == head)
+			return false;
+		page = list_entry(next, struct page, buddy_list);
+		if (!pec_zone_page(zone, page)) {
+			pec_scrub_list_note(chunk, PEC_LIST_POINTER, pfn, order, 0, 0);
+			return false;
+		}
+		pfn = page_to_pfn(page);
+		if (READ_ONCE(next->prev) != prev) {
+			pec_scrub_list_note(chunk, PEC_LIST_LINK, pfn, order, 0, 0);
+			return false;
+		}
+		if (!PageBuddy(page))
+			pec_scrub_list_note(chunk, PEC_LIST_NOT_BUDDY, pfn, order, 0, 0);
+		else if (buddy_order(page) != order)
+			pec_scrub_list_note(chunk, PEC_LIST_ORDER, pfn, order, order,
+					    buddy_order(page));
+		else if (get_pageblock_migratetype(page) != mt)
+			pec_scrub_list_note(chunk, PEC_LIST_MIGRATETYPE, pfn, order, mt,
+					    get_pageblock_migratetype(page));
+		prev = next;
+		*cursor = pfn;
+	}
+	return true;
+}
+
+/*
+ * Walk every free list of @zone, PEC_LIST_BATCH blocks per hold of the zone
+ * lock; add the longest hold to *@max_hold.  A list is walked for at most
+ * as many blocks as the order had free ones at the start, and a batch more:
+ * frees that keep adding blocks ahead of the walk cannot hold it up.
+ */
+static void pec_scrub_lists(struct zone *zone, u64 *max_hold)
+{
+	struct pec_scrub_chunk chunk;
+	unsigned long cursor, budget, flags;
+	unsigned int order;
+	bool more;
+	u64 t0;
+	int mt;
+
+	if (!IS_ENABLED(CONFIG_SPARSEMEM_VMEMMAP) && !IS_ENABLED(CONFIG_FLATMEM))
+		return;
+	for (order = 0; order < NR_PAGE_ORDERS; order++) {
+		for (mt = 0; mt < MIGRATE_TYPES; mt++) {
+			cursor = ~0UL;
+			/* Only a bound on the walk: a stale count will do. */
+			budget = data_race(zone->free_area[order].nr_free) +
+				 PEC_LIST_BATCH;
+			do {
+				memset(&chunk, 0, sizeof(chunk));
+				get_online_mems();
+				spin_lock_irqsave(&zone->lock, flags);
+				t0 = ktime_get_ns();
+				more = (cursor == ~0UL ||
+					pec_still_listed(zone, cursor, order, mt)) &&
+				       pec_scrub_list(&chunk, zone, order, mt, &cursor);
+				*max_hold = max(*max_hold, ktime_get_ns() - t0);
+				spin_unlock_irqrestore(&zone->lock, flags);
+				put_online_mems();
+				if (unlikely(chunk.nr))
+					pec_scrub_report(&chunk, zone->zone_start_pfn,
+							 zone_end_pfn(zone));
+				cond_resched();
+				budget -= min_t(unsigned long, budget, PEC_LIST_BATCH);
+			} while (more && budget);
+		}
+	}
 }
 
 /* What a walk of the records found; see pec_check_records(). */
@@ -1250,6 +1454,7 @@ long page_ext_consistency_scrub(void)
 			put_online_mems();
 			cond_resched();
 		}
+		pec_scrub_lists(zone, &max_hold);
 	}
 	pec_scrub_runs++;
 	pec_scrub_pages = checked;
@@ -1325,6 +1530,7 @@ static const char * const pec_class_key[NR_PEC_CLASSES] = {
 	[PEC_BAD_FREE]		= "bad_free",
 	[PEC_CORRUPT_RECORD]	= "corrupt_record",
 	[PEC_BUDDY_ALLOCATED]	= "buddy_allocated",
+	[PEC_FREE_LIST]		= "free_list",
 };
 
 static unsigned long pec_sum(unsigned long __percpu *counter)

@@ -694,6 +694,81 @@ static void test_scrub_finds_corruption(struct kunit *test)
 }
 
 /*
+ * Walk the order-0 free list of @page's pageblock with @page linked in at
+ * its head, the zone lock held throughout so that nobody else sees the
+ * list meanwhile, after @corrupt() has broken what it wants of @page's
+ * links; the links are restored before the lock is dropped.  Then report.
+ */
+static void pec_test_scrub_list_with(struct page *page,
+				     void (*corrupt)(struct page *page))
+{
+	struct zone *zone = page_zone(page);
+	int mt = get_pageblock_migratetype(page);
+	struct list_head *head = &zone->free_area[0].free_list[mt];
+	struct pec_scrub_chunk chunk = {};
+	unsigned long cursor = ~0UL, flags;
+	struct list_head *first;
+
+	spin_lock_irqsave(&zone->lock, flags);
+	first = head->next;
+	list_add(&page->buddy_list, head);
+	if (corrupt)
+		corrupt(page);
+	while (pec_scrub_list(&chunk, zone, 0, mt, &cursor))
+		;
+	page->buddy_list.next = first;
+	page->buddy_list.prev = head;
+	list_del_init(&page->buddy_list);
+	spin_unlock_irqrestore(&zone->lock, flags);
+	pec_scrub_report(&chunk, zone->zone_start_pfn, zone_end_pfn(zone));
+}
+
+static void pec_test_bad_prev(struct page *page)
+{
+	page->buddy_list.prev = &page->buddy_list;
+}
+
+static void pec_test_bad_next(struct page *page)
+{
+	page->buddy_list.next = NULL;
+}
+
+/*
+ * The scrub walks the free lists themselves: a block on a list without
+ * PageBuddy (our page, in use, linked in for the walk) is reported; so is
+ * a block whose prev is not the block before it, where the walk stops; and
+ * a next pointer that is not a page of the zone is reported for the block
+ * that holds it, without being followed.
+ */
+static void test_scrub_free_list(struct kunit *test)
+{
+	unsigned long before = atomic_long_read(&pec_violations[PEC_FREE_LIST]);
+	struct page *page = alloc_page(GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	pec_test_scrub_list_with(page, NULL);
+	pec_test_expect_report(test, PEC_FREE_LIST, before, page, 0, "buddy",
+			       "not-buddy");
+
+	memset(&pec_test_capture, 0, sizeof(pec_test_capture));
+	pec_test_capture.task = current;
+	pec_test_scrub_list_with(page, pec_test_bad_prev);
+	pec_test_expect_report(test, PEC_FREE_LIST, before + 1, page, 0,
+			       "linked", "bad-link");
+
+	memset(&pec_test_capture, 0, sizeof(pec_test_capture));
+	pec_test_capture.task = current;
+	pec_test_scrub_list_with(page, pec_test_bad_next);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 2U);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.pfn, page_to_pfn(page));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(pec_test_capture.line, "found:bad-pointer"));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&pec_violations[PEC_FREE_LIST]),
+			before + 4);
+
+	__free_page(page);
+}
+
+/*
  * Pages can be allocated with a refcount of zero: the tail pages of a block
  * allocated without __GFP_COMP, and every page of a free (frozen) hugetlb
  * folio.  A corrupted record there is reported by the scrub and again by
@@ -1187,6 +1262,7 @@ static struct kunit_case page_ext_consistency_test_cases[] = {
 	KUNIT_CASE(test_scrub_clean),
 	KUNIT_CASE(test_scrub_covers_every_page),
 	KUNIT_CASE(test_scrub_finds_corruption),
+	KUNIT_CASE(test_scrub_free_list),
 	KUNIT_CASE(test_scrub_unreferenced_page),
 	KUNIT_CASE(test_copies_apart),
 	KUNIT_CASE(test_scrub_finds_copy_fault),

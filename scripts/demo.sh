@@ -48,7 +48,7 @@ else
 	msg "how to read it:"
 	info "BUG: page_ext_consistency: $class"
 	info "    the class: a page was freed whose record says it is not allocated"
-	info "    (double-alloc, bad-free, corrupt-record and buddy-allocated are the four)."
+	info "    (double-alloc, bad-free, corrupt-record, buddy-allocated and free-list are the five)."
 	info "pfn:$(field pfn "$line1") order:$(field order "$line1")"
 	info "    the page frame the record belongs to, and the order of the block being freed."
 	info "expected:$(field expected "$line1") found:$(field found "$line1")"
