@@ -76,7 +76,10 @@ else
 	# local_clock() (page_owner timestamps every allocation); that vCPU
 	# keeps executing the int3 of the patch site after the kernel has
 	# retired it, and recurses through die() and printk(). Checker on or
-	# off makes no difference. Boots that need page_owner use single.
+	# off makes no difference. Boots that need page_owner use single, and
+	# so do the debug kernel's injection boots: one of them died the same
+	# way in make check without page_owner (KASAN and lockdep also call
+	# local_clock() often).
 	TCG_THREAD=${TCG_THREAD:-multi}
 	[[ $TCG_THREAD == single || $TCG_THREAD == multi ]] ||
 		die "TCG_THREAD=$TCG_THREAD: use single or multi"

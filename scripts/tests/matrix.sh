@@ -199,7 +199,8 @@ test_page_owner_report() {
 # test_inject_warn [NAME]
 test_inject_warn() {
 	local n=${1:-inject-warn} rc=0 why=() totals
-	boot "$n" selftest "page_ext_consistency=warn" 600 || rc=$?
+	# Single-threaded TCG: see TCG_THREAD in scripts/qemu.sh.
+	TCG_THREAD=single boot "$n" selftest "page_ext_consistency=warn" 600 || rc=$?
 	expect_job "$n" selftest "$rc" || return 0
 	totals=$(grep -a -m1 '^# Totals:' "$LOGFILE" || true)
 	[[ $totals =~ fail:0\ .*skip:0 ]] || why+=("kselftest: ${totals:-no totals line}")
@@ -215,7 +216,8 @@ test_inject_warn() {
 # panic with the report line of CLASS (and LINE2, if given).
 test_inject_panic() {
 	local n=$1 rc=0 why=()
-	boot "$n" selftest "page_ext_consistency=on pec.test=$2 pec.expect_panic=1" || rc=$?
+	# Single-threaded TCG: see TCG_THREAD in scripts/qemu.sh.
+	TCG_THREAD=single boot "$n" selftest "page_ext_consistency=on pec.test=$2 pec.expect_panic=1" || rc=$?
 	if ((rc == 124)); then
 		fail "$n" "timed out (log: ${LOGFILE#"$REPO"/})"
 		return 0
