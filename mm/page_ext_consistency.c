@@ -388,8 +388,9 @@ static unsigned long pec_record_bytes(void)
  * free list what the list says and what the block is).  The first line is
  * stable for log parsers; dump_page() follows, which also
  * prints page_owner's stacks when page_owner is on.  In panic mode this does
- * not return.  Otherwise the caller resyncs the record, so that one fault is
- * reported once, and reports are rate-limited.
+ * not return.  Otherwise the caller acts on the finding (resyncs the record,
+ * so that one fault is reported once, or refuses the operation), and reports
+ * are rate-limited.
  */
 static void __cold pec_report_as(enum pec_class class, unsigned long pfn,
 				 unsigned long block_pfn, unsigned int order,
@@ -418,7 +419,7 @@ static void __cold pec_report_as(enum pec_class class, unsigned long pfn,
 		panic("page_ext_consistency: %s pfn:%#lx\n",
 		      pec_class_name[class], pfn);
 
-	WARN(1, "page_ext_consistency: %s pfn:%#lx (mode:warn, record resynced)\n",
+	WARN(1, "page_ext_consistency: %s pfn:%#lx (mode:warn)\n",
 	     pec_class_name[class], pfn);
 	add_taint(TAINT_BAD_PAGE, LOCKDEP_STILL_OK);
 }
