@@ -297,12 +297,65 @@ test_debug_pagealloc() {
 # same time, THP in one and the rest in the other, after every other boot:
 # KSM and khugepaged wait for their kernel threads with timeouts, which a
 # guest that shares its host CPU with another boot misses. Each guest:
-# name, categories, MiB per node, and how long one category may take (s):
-# thp alone takes 800-950 s under TCG, the others a few minutes each.
-MM_GUESTS=("mm-selftests-thp thp 1024 1500" "mm-selftests ksm_numa,ksm,migration,compaction,cow,gup_test,mremap,madv_populate,mlock,userfaultfd,hugetlb 2048 900")
+# name, categories, MiB per node, and how long one category may take (s).
+# Measured on 2026-12-03 (one vCPU each, both guests at once), in seconds:
+# thp 850 (khugepaged and khugepaged -s 2 about 420 each), ksm 210 (460
+# before the guest job sized ksm_tests -H/-P down), hugetlb 360, cow 160,
+# compaction 130, the others a few seconds to a minute each. The guest job
+# (scripts/guest/jobs/mm-selftests) says what it sizes down and why. With
+# MM_SELFTESTS=full (make check's long form, about 75 minutes more): the
+# userfaultfd category, 600 s with uffd-stress cut to a quarter of its
+# bounces, split_huge_page_test, 45 minutes of pagecache splits that skip
+# here, and hugetlb_fault_after_madv, 12 minutes.
+MM_GUESTS=("mm-selftests-thp thp,compaction 1024 1500" "mm-selftests ksm_numa,ksm,migration,cow,gup_test,mremap,madv_populate,mlock,hugetlb 2048 900")
+MM_FULL=
+if [[ ${MM_SELFTESTS:-} == full ]]; then
+	MM_GUESTS=("mm-selftests-thp thp,compaction 1024 3600" "mm-selftests ksm_numa,ksm,migration,cow,gup_test,mremap,madv_populate,mlock,userfaultfd,hugetlb 2048 1500")
+	MM_FULL=pec.mm_full=1
+fi
+
+# mm_selftests_failed: "category:program" of every program of $LOGFILE that
+# neither passed nor was skipped.
+mm_selftests_failed() {
+	local status cat prog reason
+	while IFS=$'\t' read -r status cat prog reason; do
+		[[ -n $status ]] || continue
+		[[ $status == pass || $status == skip ]] || printf '%s:%s\n' "$cat" "$prog"
+	done < <(mm_selftest_results)
+}
+
+# mm_selftests_guest NAME CATEGORIES MEM_MB CAT_SECS: one guest, then, if
+# programs of it failed, a second guest that runs only them (their
+# categories' setup with them, pec.programs=). khugepaged and userfaultfd
+# programs wait on kernel threads and timers with fixed timeouts and miss
+# one now and then under TCG; a program passes if it passes alone. Only
+# them: the whole THP category again would take another 20 minutes. Runs
+# in the background beside the other guest, so that one guest's second run
+# overlaps the other's first; the exit codes go to check-NAME.rc and
+# check-NAME-again.rc.
+mm_selftests_guest() {
+	local name=$1 cats=$2 mb=$3 cat_secs=$4 rc=0 failed progs
+	rm -f "$LOG_DIR/check-$name.rc" "$LOG_DIR/check-$name-again.rc"
+	mm_selftests_boot "$name" "$cats" "$mb" "$cat_secs" || rc=$?
+	echo "$rc" >"$LOG_DIR/check-$name.rc"
+	LOGFILE=$LOG_DIR/check-$name.log
+	((rc == 0)) && [[ $(log_job_rc mm-selftests) == 0 ]] || return 0
+	failed=$(mm_selftests_failed)
+	[[ -n $failed ]] || return 0
+	cats=$(cut -d: -f1 <<<"$failed" | sort -u | paste -sd, -)
+	progs=$(cut -d: -f2- <<<"$failed" | sort -u)
+	# Only the failed programs, unless a name cannot be passed on the
+	# command line (pec.programs=).
+	if [[ $progs == *[+,\"]* ]]; then progs=; fi
+	progs=$(paste -sd, - <<<"${progs// /+}")
+	msg "$name: again, alone, the failed programs: ${progs:-all of $cats} (categories $cats)"
+	rc=0
+	mm_selftests_boot "$name-again" "$cats" "$mb" "$cat_secs" "${progs:+pec.programs=$progs}" || rc=$?
+	echo "$rc" >"$LOG_DIR/check-$name-again.rc"
+}
 
 test_mm_selftests() {
-	local out g i name cats progs mb why status cat prog reason pids=() rcs=() res again rc st
+	local out g i name cats mb cat_secs why status cat prog reason pids=() res again st
 	local -A first=()
 	if ! out=$("$REPO/scripts/mm-selftests.sh" 2>&1); then
 		fail mm-selftests "$(printf '%s\n' "$out" | grep -a -m1 '^error:' || echo 'build failed')"
@@ -310,45 +363,29 @@ test_mm_selftests() {
 	fi
 	for g in "${MM_GUESTS[@]}"; do
 		read -r name cats mb cat_secs <<<"$g"
-		mm_selftests_boot "$name" "$cats" "$mb" "$cat_secs" &
+		mm_selftests_guest "$name" "$cats" "$mb" "$cat_secs" &
 		pids+=("$!")
 	done
-	for i in "${!MM_GUESTS[@]}"; do
-		rcs[i]=0
-		wait "${pids[i]}" || rcs[i]=$?
+	for i in "${!pids[@]}"; do
+		wait "${pids[i]}" || true
 	done
-	for i in "${!MM_GUESTS[@]}"; do
-		read -r name cats mb cat_secs <<<"${MM_GUESTS[i]}"
+	for g in "${MM_GUESTS[@]}"; do
+		read -r name cats mb cat_secs <<<"$g"
 		LOGFILE=$LOG_DIR/check-$name.log why=()
-		expect_job "$name" mm-selftests "${rcs[i]}" || continue
+		expect_job "$name" mm-selftests "$(cat "$LOG_DIR/check-$name.rc" 2>/dev/null || echo 1)" || continue
 		mm_selftests_guest_checks
 		report "$name"
 		res=$(mm_selftest_results)
 		info "$name: $(grep -a '^PEC-MM-END' "$LOGFILE" | awk '{ print $2 " " $4 }' | tr '\n' ' ')(t: seconds since boot)"
-		# khugepaged and userfaultfd programs wait on kernel threads and
-		# timers with fixed timeouts and miss one now and then under TCG:
-		# the failed programs run once more, alone in a guest (their
-		# categories' setup with them, pec.programs=), and a program
-		# passes if it passes there. Only them: the whole THP category
-		# again would take another 15 minutes.
 		first=()
 		while IFS=$'\t' read -r status cat prog reason; do
 			[[ -n $status ]] || continue
 			[[ $status == pass || $status == skip ]] || first["$cat:$prog"]=$reason
 		done <<<"$res"
 		again=
-		if ((${#first[@]})); then
-			cats=$(printf '%s\n' "${!first[@]}" | cut -d: -f1 | sort -u | paste -sd, -)
-			progs=$(printf '%s\n' "${!first[@]}" | cut -d: -f2- | sort -u)
-			# Only the failed programs, unless a name cannot be
-			# passed on the command line (pec.programs=).
-			if [[ $progs == *[+,\"]* ]]; then progs=; fi
-			progs=$(paste -sd, - <<<"${progs// /+}")
-			msg "$name: again, alone, the failed programs: ${progs:-all of $cats} (categories $cats)"
-			rc=0
-			mm_selftests_boot "$name-again" "$cats" "$mb" "$cat_secs" "${progs:+pec.programs=$progs}" || rc=$?
+		if [[ -f $LOG_DIR/check-$name-again.rc ]]; then
 			LOGFILE=$LOG_DIR/check-$name-again.log why=()
-			if expect_job "$name-again" mm-selftests "$rc"; then
+			if expect_job "$name-again" mm-selftests "$(cat "$LOG_DIR/check-$name-again.rc")"; then
 				mm_selftests_guest_checks
 				report "$name-again"
 				again=$(mm_selftest_results)
@@ -378,8 +415,8 @@ test_mm_selftests() {
 # mm_selftests_boot NAME CATEGORIES MEM_MB CAT_SECS [ARGS]: one mm selftests guest.
 mm_selftests_boot() {
 	SMP=1 MEM_NODE_MB=$3 INITRD_EXTRA=$BUILD_DIR/mm-selftests-$ARCH.cpio.gz \
-		boot "$1" mm-selftests "page_ext_consistency=on pec.categories=$2 pec.cat_timeout=$4${5:+ $5}" \
-		"${PEC_MM_TIMEOUT:-2400}"
+		boot "$1" mm-selftests "page_ext_consistency=on pec.categories=$2 pec.cat_timeout=$4${MM_FULL:+ $MM_FULL}${5:+ $5}" \
+		"${PEC_MM_TIMEOUT:-$([[ -n $MM_FULL ]] && echo 7200 || echo 2400)}"
 }
 
 # The checks of a finished mm selftests guest; appends to the why array.
