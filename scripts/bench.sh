@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # make bench: build the benchmark kernels, boot them with the checker off,
-# on, with page_owner=on and with both, plus a kernel without the checker,
-# interleaved over several rounds, then print a table of medians and ratios,
-# write build/bench/results.csv and draw build/bench/ratios.png.
+# on, with page_owner=on and with both, plus a kernel without the checker
+# and the same with DEBUG_VM (and DEBUG_VM with DEBUG_LIST), the debugging
+# a reviewer weighs the checker against, interleaved over several rounds,
+# then print a table of medians and ratios, write build/bench/results.csv
+# and draw build/bench/ratios.png.
 #
 #   ARCH=x86_64|um|arm64  only this architecture (default: x86_64 and um;
 #                    arm64 boots under QEMU's virt machine, TCG; x86_64 boots under
@@ -50,7 +52,7 @@ esac
 BB=$BUILD_DIR/bench             # results, fragments, initramfs, runs
 BT=$BB/linux                    # the benchmark's worktree of the kernel tree
 OBJ_BASE=$BUILD_DIR/obj/bench
-CONFIGS=(notbuilt off on page_owner on+page_owner)
+CONFIGS=(notbuilt off on page_owner on+page_owner debug_vm debug_vm+list)
 mkdir -p "$BB"
 exec 9>"$BB/.lock"
 flock -n 9 || die "another 'make bench' is running ($BB/.lock)"
@@ -109,7 +111,9 @@ python3 "$REPO/scripts/bench/inject-kconfig.py" "$BT"
 
 # --- kernels -------------------------------------------------------------------
 # pec: the workbench config (x86_64) or scripts/bench/um.config (UML) + the
-# benchmark (the x86_64 config has jump labels; UML has none); nopec: the same without the checker.
+# benchmark (the x86_64 config has jump labels; UML has none); nopec: the
+# same without the checker; vm: nopec with DEBUG_VM; vmlist: vm with
+# DEBUG_LIST, as distro debug kernels carry them.
 fragment() { # arch kind -> path of the generated fragment
 	local arch=$1 kind=$2 src out=$BB/$1-$2.config
 	if [[ $arch == um ]]; then src=$REPO/scripts/bench/um.config; else src=$REPO/scripts/config/$arch.config; fi
@@ -118,8 +122,11 @@ fragment() { # arch kind -> path of the generated fragment
 		# must differ only in the checker.
 		grep -v '^CONFIG_PAGE_EXT_CONSISTENCY_EVIDENCE=' "$src"
 		printf '\n# make bench\nCONFIG_PAGE_EXT_CONSISTENCY_BENCH=y\n'
-	} | if [[ $kind == nopec ]]; then
+	} | if [[ $kind != pec ]]; then
 		sed -E '/_BENCH=/!s/^(CONFIG_PAGE_EXT_CONSISTENCY[A-Z_]*)=y$/# \1 is not set/'
+		[[ $kind == vm* ]] && echo CONFIG_DEBUG_VM=y
+		[[ $kind == vmlist ]] && echo CONFIG_DEBUG_LIST=y
+		true
 	else
 		cat
 	fi >"$out.tmp"
@@ -154,7 +161,7 @@ build_kernel() { # arch kind
 command -v ccache >/dev/null || die "ccache not installed; run 'make deps'"
 mkdir -p "$CCACHE_DIR"
 for arch in "${ARCHS[@]}"; do
-	for kind in pec nopec; do
+	for kind in pec nopec vm vmlist; do
 		if [[ ${NO_BUILD:-0} == 1 ]]; then
 			[[ -f $(kernel_image "$arch" "$kind") ]] || die "NO_BUILD=1 but $(kernel_image "$arch" "$kind") is missing"
 		else
@@ -218,10 +225,17 @@ if ((SCALE)) && [[ ${NO_BUILD:-0} != 1 ]]; then
 fi
 
 # --- boots ---------------------------------------------------------------------
-config_kind() { [[ $1 == notbuilt ]] && echo nopec || echo pec; }
+config_kind() {
+	case $1 in
+	notbuilt) echo nopec ;;
+	debug_vm) echo vm ;;
+	debug_vm+list) echo vmlist ;;
+	*) echo pec ;;
+	esac
+}
 config_args() {
 	case $1 in
-	notbuilt) echo "" ;;
+	notbuilt | debug_vm | debug_vm+list) echo "" ;;
 	off) echo "page_ext_consistency=off" ;;
 	on) echo "page_ext_consistency=on" ;;
 	page_owner) echo "page_ext_consistency=off page_owner=on" ;;

@@ -20,7 +20,7 @@ import re
 import statistics
 import sys
 
-CONFIGS = ['notbuilt', 'off', 'on', 'page_owner', 'on+page_owner']
+CONFIGS = ['notbuilt', 'off', 'on', 'page_owner', 'on+page_owner', 'debug_vm', 'debug_vm+list']
 # Targets: on/off alloc+free of every order; the scrub on UML (pages/s);
 # the record's memory per GiB of RAM; at 8 and 32 GiB, how much faster the
 # dense record initialises and scrubs than the flags-word record.
@@ -28,6 +28,9 @@ ALLOC_FREE_LIMIT = 1.15
 SCRUB_UML_LIMIT = 1e9
 RECORD_KIB_PER_GIB_LIMIT = 72
 SCALE_SPEEDUP_LIMIT = 4.0
+# The checker's cost (on - off) at most this fraction of DEBUG_VM's
+# (debug_vm - notbuilt) on the allocator's own measurements.
+DEBUG_VM_FRACTION_LIMIT = 1 / 3
 ARCH_TITLE = {'x86_64': 'x86_64 (QEMU {accel})', 'arm64': 'arm64 (QEMU TCG)', 'um': 'UML (native)'}
 
 # Measurements in table order: (key, label, metric, lower_is_better)
@@ -250,6 +253,7 @@ def main():
         if hold is not None:
             mx = max(data[(arch, 'on', ('scrub_hold', '', '', ''), 'max_lock_hold_us')].values())
             p('%-28s%10s us (median of per-boot maxima; max %d us)' % ('scrub longest zone-lock hold', '%d' % hold, mx))
+        debug_vm_table(arch, med, ratio, p, targets)
         # where the time goes
         p('')
         p('where the checker\'s time goes (1 CPU, ns per alloc+free pair; the pair walks the block twice):')
@@ -286,6 +290,43 @@ def main():
 
     if plot:
         draw(plotdata, meta, os.path.join(out_dir, 'ratios.png'))
+
+
+def debug_vm_table(arch, med, ratio, p, targets):
+    """The checker's cost beside DEBUG_VM's, on the same measurements.
+
+    DEBUG_VM's kernels are the not-built kernel with CONFIG_DEBUG_VM (and
+    CONFIG_DEBUG_LIST), so their cost is against notbuilt; the checker's
+    is on against off, one binary.  The last columns divide the first by
+    the second: 0.10 means the checker costs a tenth of what DEBUG_VM does.
+    """
+    if all(med(arch, c, k, m) is None for c in ('debug_vm', 'debug_vm+list')
+           for k, _, m in measurements()):
+        return
+    p('')
+    p('beside DEBUG_VM (its kernels: notbuilt + DEBUG_VM, + DEBUG_LIST; cost = time added per op):')
+    p('%-28s%10s%10s%10s  %-22s %-22s %10s %10s' % (
+        'measurement', 'notbuilt', 'vm', 'vm+list', 'vm/notbuilt', 'vm+list/notbuilt',
+        'chk/vm', 'chk/vm+list'))
+    for key, label, metric in measurements():
+        nb, vm, vl = (med(arch, c, key, metric) for c in ('notbuilt', 'debug_vm', 'debug_vm+list'))
+        off, on = med(arch, 'off', key, metric), med(arch, 'on', key, metric)
+        if vm is None and vl is None:
+            continue
+        line = '%-28s' % label + ''.join('%10s' % fmt_val(v, metric) for v in (nb, vm, vl))
+        for c in ('debug_vm', 'debug_vm+list'):
+            r, rng = ratio(arch, c, 'notbuilt', key, metric)
+            line += '  %-22s' % (fmt_ratio(r) + (' [%.2f-%.2f]' % rng if rng else ''))
+        for c, v in (('debug_vm', vm), ('debug_vm+list', vl)):
+            frac = None
+            if None not in (nb, v, off, on) and v > nb:
+                frac = (on - off) / (v - nb)
+            line += ' %10s' % ('%.2f' % frac if frac is not None else '-')
+            if c == 'debug_vm' and frac is not None and key[0] == 'alloc_free':
+                targets.append((arch, '(on-off)/(debug_vm-notbuilt) order %d, %s' % (key[1], cpus(key[2])),
+                                frac, DEBUG_VM_FRACTION_LIMIT, '<=', frac <= DEBUG_VM_FRACTION_LIMIT, None))
+        p(line)
+    p('(chk = the checker\'s cost, on - off; a dash where DEBUG_VM added no time)')
 
 
 def scaling(data, rows, p, targets):
