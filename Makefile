@@ -10,11 +10,11 @@
 #   W=1                  kernel build with extra warnings
 #   JOBS=N               parallel build jobs (default: nproc)
 #   T="group ..."        make check: run only these test groups
-#   MM_SELFTESTS=full    make check: the mm selftests' userfaultfd category too
+#   FULL=1               make check: the long form (arm64 64K pages, the longest mm selftests)
 #   FLAVOUR=debug        the debug kernel (default lean: make run, make bench)
 #   FORCE=1              make apply: overwrite edits made in the tree
 
-export ARCH KSRC KBASE KVER KVM TCG_THREAD W JOBS T MM_SELFTESTS FORCE APPEND JOB TIMEOUT FLAVOUR EVIDENCE_MS EVIDENCE_TOOLS EVIDENCE_FAULTS
+export ARCH KSRC KBASE KVER KVM TCG_THREAD W JOBS T FULL FORCE APPEND JOB TIMEOUT FLAVOUR EVIDENCE_MS EVIDENCE_TOOLS EVIDENCE_FAULTS
 
 S := scripts
 

@@ -303,13 +303,13 @@ test_debug_pagealloc() {
 # before the guest job sized ksm_tests -H/-P down), hugetlb 360, cow 160,
 # compaction 130, the others a few seconds to a minute each. The guest job
 # (scripts/guest/jobs/mm-selftests) says what it sizes down and why. With
-# MM_SELFTESTS=full (make check's long form, about 75 minutes more): the
+# FULL=1 (make check's long form, about 75 minutes more): the
 # userfaultfd category, 600 s with uffd-stress cut to a quarter of its
 # bounces, split_huge_page_test, 45 minutes of pagecache splits that skip
 # here, and hugetlb_fault_after_madv, 12 minutes.
 MM_GUESTS=("mm-selftests-thp thp,compaction 1024 1500" "mm-selftests ksm_numa,ksm,migration,cow,gup_test,mremap,madv_populate,mlock,hugetlb 2048 900")
 MM_FULL=
-if [[ ${MM_SELFTESTS:-} == full ]]; then
+if [[ ${FULL:-0} == 1 ]]; then
 	MM_GUESTS=("mm-selftests-thp thp,compaction 1024 3600" "mm-selftests ksm_numa,ksm,migration,cow,gup_test,mremap,madv_populate,mlock,userfaultfd,hugetlb 2048 1500")
 	MM_FULL=pec.mm_full=1
 fi
