@@ -13,8 +13,8 @@
 #   TCG_THREAD=single  one host thread for all vCPUs (default multi: MTTCG)
 #   QUIET=1         do not echo the serial console, only write the log
 #   MEM_NODE_MB=N   memory per NUMA node in MiB (default 512)
-#   MAXMEM_MB=N     x86_64: the memory hotplug limit, boot memory included
-#                   (default: boot memory + 8 GiB)
+#   MAXMEM_MB=N     the memory hotplug limit, boot memory included (x86_64,
+#                   and arm64 with UEFI=1; default: boot memory + 8 GiB)
 #   SMP=1           one vCPU (node 1 keeps its memory, without a CPU)
 #   UEFI=1          arm64: boot through UEFI firmware (qemu-efi-aarch64), so
 #                   that the kernel uses ACPI, which memory hotplug needs
@@ -53,7 +53,7 @@ arm64)
 	if [[ ${UEFI:-0} == 1 ]]; then
 		fw=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
 		[[ -f $fw ]] || die "UEFI=1 needs $fw; run 'make deps' (qemu-efi-aarch64)"
-		machine=(-machine virt,gic-version=3 -m $((2 * MEM_NODE_MB))M,slots=4,maxmem=$((2 * MEM_NODE_MB + 8192))M -bios "$fw")
+		machine=(-machine virt,gic-version=3 -m $((2 * MEM_NODE_MB))M,slots=4,maxmem=${MAXMEM_MB:-$((2 * MEM_NODE_MB + 8192))}M -bios "$fw")
 		[[ $KERNEL == */Image.gz ]] && KERNEL=${KERNEL%.gz}
 	fi
 	# pauth-impdef: QEMU's own pointer authentication, much faster

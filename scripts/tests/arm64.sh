@@ -7,7 +7,8 @@
 # 4K: the workload, the kselftest in warn mode, one panic-mode injection boot
 # per class, the report with page_owner, CMA with a 1 GiB page that spans 8
 # memory sections, stress with a periodic scrub, and memory hotplug (with and
-# without memmap_on_memory), which on virt needs ACPI, so those two boot
+# without memmap_on_memory) and hot-add next to and far above boot RAM that
+# ends inside a section, which on virt need ACPI, so those three boot
 # through UEFI firmware (UEFI=1). 64K: the workload with its scrub, and the
 # KUnit suite through kunit.py --arch=arm64 on the same build; in the long
 # form only (FULL=1 make check): a second cold arm64 build took 11 minutes
@@ -81,6 +82,7 @@ group_arm64() {
 		test_stress arm64:stress 60
 		UEFI=1 HOTPLUG_COLD=0 test_hotplug arm64:hotplug
 		UEFI=1 HOTPLUG_COLD=0 test_hotplug arm64:hotplug-memmap-on-memory memory_hotplug.memmap_on_memory=1
+		UEFI=1 test_hotplug_tail arm64:hotplug-tail 0
 	fi
 	if [[ ${FULL:-0} != 1 ]]; then
 		info "arm64 with 64K pages: in the long form only (FULL=1 make check)"

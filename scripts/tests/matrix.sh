@@ -98,18 +98,31 @@ test_hotplug() {
 }
 
 # Boot RAM that ends inside a memory section, and memory hot-added into
-# the same zone next to it and far above it (memhp_default_state=online, both
-# DIMMs on node 1). With 2 x 2100 MiB, RAM above 4 GiB ends at PFN 0x146800,
-# in the middle of a 128 MiB section, and node 1's ZONE_NORMAL ends there.
-# QEMU places the first DIMM at 6 GiB: the zone grows over the tail of that
+# the same zone next to it and far above it (memhp_default_state=online).
+# With 2 x 2100 MiB, boot RAM ends at PFN 0x146800 on both architectures
+# (x86_64: above the 4 GiB of the PCI hole; arm64 virt: from 1 GiB), in the
+# middle of a 128 MiB section, and the ZONE_NORMAL of the last node ends
+# there. QEMU places the first DIMM at 6 GiB (x86_64 after the hole, arm64
+# at the first GiB after RAM): the zone grows over the tail of that
 # section, which no zone spanned at boot. The second DIMM is at 36 GiB: the
 # zone then spans [16 GiB, 32 GiB), a mem_section root with no section
 # (SPARSEMEM_EXTREME, 4K pages). A scrub and a stats read after each, in
 # panic mode: nothing may be reported, and no record may be invalid.
+# test_hotplug_tail [NAME] [NODE]: NODE is QEMU's node of the DIMMs
+# (default 1; arm64 boots with UEFI=1, whose kernel sees one node).
 HOTPLUG_TAIL_FAR_MIB=36864
+
+# tail_zone STEP: "nodeN-Normal START END" (PFNs) of the ZONE_NORMAL that
+# ends highest, as the guest printed it after STEP.
+tail_zone() {
+	grep -a -m1 "^PEC-HOTPLUG-TAIL step=$1 " "$LOGFILE" | grep -o 'node[0-9]*-Normal=[0-9]*-[0-9]*' |
+		sed 's/=/ /; s/-\([0-9]*\)$/ \1/' | sort -k3,3n | tail -n 1
+}
+
 test_hotplug_tail() {
-	local n=hotplug-tail rc=0 why=() sock=$BUILD_DIR/qmp-hotplug-tail.sock pid step line end
+	local n=${1:-hotplug-tail} node=${2:-1} rc=0 why=() sock pid step line zone end
 	LOGFILE=$LOG_DIR/check-$n.log
+	sock=$BUILD_DIR/qmp-$n.sock
 	rm -f "$sock" "$LOGFILE"
 	env JOB=hotplug-tail APPEND="page_ext_consistency=on memhp_default_state=online" \
 		MEM_NODE_MB=2100 MAXMEM_MB=40960 TIMEOUT=900 LOG="$LOGFILE" QUIET=1 QMP="$sock" \
@@ -117,7 +130,7 @@ test_hotplug_tail() {
 	pid=$!
 	for step in 1 2; do
 		wait_log_line "^PEC-HOTPLUG-READY step=$step " "$pid" || break
-		"$REPO/scripts/qmp-hotadd.py" "$sock" "dimm$step" 512 1 \
+		"$REPO/scripts/qmp-hotadd.py" "$sock" "dimm$step" 512 "$node" \
 			$( ((step == 2)) && echo "$HOTPLUG_TAIL_FAR_MIB") || why+=("QMP hot-add of DIMM $step failed")
 	done
 	wait "$pid" || rc=$?
@@ -133,14 +146,19 @@ test_hotplug_tail() {
 			why+=("after '$step': $(grep -o 'records_invalid=[^ ]*' <<<"$line")")
 		fi
 	done
-	# The layout must be the one described: node 1's ZONE_NORMAL ends
-	# inside a section at boot, and reaches past the far DIMM at the end.
-	end=$(grep -a -m1 '^PEC-HOTPLUG-TAIL step=boot ' "$LOGFILE" | grep -o 'node1-Normal=[0-9]*-[0-9]*' | cut -d- -f3)
-	((${end:-0} % 32768 != 0)) || why+=("node 1's ZONE_NORMAL ends at PFN ${end:-?} at boot, not inside a section")
-	end=$(grep -a -m1 '^PEC-HOTPLUG-TAIL step=dimm2 ' "$LOGFILE" | grep -o 'node1-Normal=[0-9]*-[0-9]*' | cut -d- -f3)
-	((${end:-0} > HOTPLUG_TAIL_FAR_MIB * 256)) || why+=("node 1's ZONE_NORMAL does not reach the far DIMM (ends at PFN ${end:-?})")
+	# The layout must be the one described: the highest ZONE_NORMAL ends
+	# inside a section at boot, and the same zone reaches past the far DIMM
+	# at the end.
+	read -r zone _ end <<<"$(tail_zone boot)"
+	if [[ -z $zone ]]; then
+		why+=("no ZONE_NORMAL in the guest's zones at boot")
+	else
+		((end % 32768 != 0)) || why+=("$zone ends at PFN $end at boot, not inside a section")
+		end=$(grep -a -m1 '^PEC-HOTPLUG-TAIL step=dimm2 ' "$LOGFILE" | grep -o "$zone=[0-9]*-[0-9]*" | cut -d- -f3)
+		((${end:-0} > HOTPLUG_TAIL_FAR_MIB * 256)) || why+=("$zone does not reach the far DIMM (ends at PFN ${end:-?})")
+	fi
 	report "$n"
-	info "$n: $(grep -a '^PEC-HOTPLUG-TAIL step=dimm2 ' "$LOGFILE" | grep -o 'node1-Normal=[^ ]*') after the far DIMM, $(pec_stat scrub_runs) scrubs"
+	info "$n: ${zone:-?} $(tail_zone dimm2 | cut -d' ' -f2-) after the far DIMM, $(pec_stat scrub_runs) scrubs"
 }
 
 # A CMA area allocated from and freed through its debugfs interface, and a
