@@ -327,18 +327,20 @@ test_debug_pagealloc() {
 # here, and hugetlb_fault_after_madv, 12 minutes.
 MM_GUESTS=("mm-selftests-thp thp,compaction 1024 1500" "mm-selftests ksm_numa,ksm,migration,cow,gup_test,mremap,madv_populate,mlock,hugetlb 2048 900")
 MM_FULL=
+MM_TIMEOUT=2400	# one guest, all its categories
 if [[ ${FULL:-0} == 1 ]]; then
 	MM_GUESTS=("mm-selftests-thp thp,compaction 1024 3600" "mm-selftests ksm_numa,ksm,migration,cow,gup_test,mremap,madv_populate,mlock,userfaultfd,hugetlb 2048 1500")
 	MM_FULL=pec.mm_full=1
+	MM_TIMEOUT=7200
 fi
 
-# mm_selftests_failed: "category:program" of every program of $LOGFILE that
-# neither passed nor was skipped.
-mm_selftests_failed() {
+# mm_selftests_failures: "category:program<TAB>reason" of every program of
+# $LOGFILE that neither passed nor was skipped.
+mm_selftests_failures() {
 	local status cat prog reason
 	while IFS=$'\t' read -r status cat prog reason; do
 		[[ -n $status ]] || continue
-		[[ $status == pass || $status == skip ]] || printf '%s:%s\n' "$cat" "$prog"
+		[[ $status == pass || $status == skip ]] || printf '%s:%s\t%s\n' "$cat" "$prog" "$reason"
 	done < <(mm_selftest_results)
 }
 
@@ -358,7 +360,7 @@ mm_selftests_guest() {
 	echo "$rc" >"$LOG_DIR/check-$name.rc"
 	LOGFILE=$LOG_DIR/check-$name.log
 	((rc == 0)) && [[ $(log_job_rc mm-selftests) == 0 ]] || return 0
-	failed=$(mm_selftests_failed)
+	failed=$(mm_selftests_failures | cut -f1)
 	[[ -n $failed ]] || return 0
 	cats=$(cut -d: -f1 <<<"$failed" | sort -u | paste -sd, -)
 	progs=$(cut -d: -f2- <<<"$failed" | sort -u)
@@ -373,7 +375,7 @@ mm_selftests_guest() {
 }
 
 test_mm_selftests() {
-	local out g i name cats mb cat_secs why status cat prog reason pids=() res again st
+	local out g i name cats mb cat_secs why status cat prog reason pids=() res again st key
 	local -A first=()
 	if ! out=$("$REPO/scripts/mm-selftests.sh" 2>&1); then
 		fail mm-selftests "$(printf '%s\n' "$out" | grep -a -m1 '^error:' || echo 'build failed')"
@@ -396,10 +398,9 @@ test_mm_selftests() {
 		res=$(mm_selftest_results)
 		info "$name: $(grep -a '^PEC-MM-END' "$LOGFILE" | awk '{ print $2 " " $4 }' | tr '\n' ' ')(t: seconds since boot)"
 		first=()
-		while IFS=$'\t' read -r status cat prog reason; do
-			[[ -n $status ]] || continue
-			[[ $status == pass || $status == skip ]] || first["$cat:$prog"]=$reason
-		done <<<"$res"
+		while IFS=$'\t' read -r key reason; do
+			[[ -z $key ]] || first["$key"]=$reason
+		done < <(mm_selftests_failures)
 		again=
 		if [[ -f $LOG_DIR/check-$name-again.rc ]]; then
 			LOGFILE=$LOG_DIR/check-$name-again.log why=()
@@ -434,7 +435,7 @@ test_mm_selftests() {
 mm_selftests_boot() {
 	SMP=1 MEM_NODE_MB=$3 INITRD_EXTRA=$BUILD_DIR/mm-selftests-$ARCH.cpio.gz \
 		boot "$1" mm-selftests "page_ext_consistency=on pec.categories=$2 pec.cat_timeout=$4${MM_FULL:+ $MM_FULL}${5:+ $5}" \
-		"${PEC_MM_TIMEOUT:-$([[ -n $MM_FULL ]] && echo 7200 || echo 2400)}"
+		"${PEC_MM_TIMEOUT:-$MM_TIMEOUT}"
 }
 
 # The checks of a finished mm selftests guest; appends to the why array.
