@@ -40,6 +40,13 @@
  *   buddy-set        PageBuddy set on a page in use (on its owner's list), so
  *                    that its buddy's free merges it into a free block
  *   double-free      a page freed, its refcount reset to 1 and freed again
+ *   double-free-tail a tail page of a compound block freed on its own after
+ *                    the block was freed (refcount reset as above)
+ *   double-free-order  an order-0 page freed with free_pages() of order 1:
+ *                    its neighbour in the order-1 block was freed before
+ *   free-after-reuse a page freed, handed to another owner (the victim) and
+ *                    freed again by its first owner: the refcounts are right,
+ *                    the second free drops the new owner's reference
  *   freed-mapped     a user page freed while still mapped (one put_page() too
  *                    many), the mapping's owner writing on through it
  *   record-bit       one bit of a free page's record (the FREE copy)
@@ -442,6 +449,71 @@ static int pev_double_free(const char *fault)
 	return 0;
 }
 
+static int pev_double_free_tail(const char *fault)
+{
+	struct page *page = alloc_pages(GFP_KERNEL | __GFP_COMP, 2);
+
+	if (!page)
+		return -EAGAIN;
+	__free_pages(page, 2);
+	pev_mark(fault);
+	pev_inject_line(page + 2);
+	/* A stale pointer to a tail page of the folio, freed on its own. */
+	set_page_count(page + 2, 1);
+	pev.ops++;
+	__free_page(page + 2);
+	return 0;
+}
+
+static int pev_double_free_order(const char *fault)
+{
+	struct page *page = alloc_pages(GFP_KERNEL, 1);
+
+	if (!page)
+		return -EAGAIN;
+	split_page(page, 1);
+	/* The caller keeps an order-0 page; its neighbour goes back. */
+	__free_page(page + 1);
+	pev_mark(fault);
+	pev_inject_line(page);
+	/* And frees its page with the order of a larger allocation. */
+	pev.ops++;
+	free_pages((unsigned long)page_address(page), 1);
+	return 0;
+}
+
+static int pev_free_after_reuse(const char *fault)
+{
+	struct page *page, *again = NULL;
+	int tries;
+
+	/* The per-CPU list hands a page freed on this CPU straight back. */
+	for (tries = 0; tries < 8 && !again; tries++) {
+		page = alloc_page(GFP_KERNEL);
+		if (!page)
+			return -EAGAIN;
+		__free_page(page);
+		again = alloc_page(GFP_KERNEL);
+		if (again && again != page) {
+			__free_page(again);
+			again = NULL;
+		}
+	}
+	if (!again)
+		return -EAGAIN;
+	/* The victim is its second owner, who keeps a canary in it. */
+	pev.victim.page = page;
+	pev.victim.order = 0;
+	pev.victim.tag = pev_next_tag();
+	pev_write_tag(page, 0, pev.victim.tag);
+	pev_mark(fault);
+	pev_inject_line(page);
+	/* The first owner frees it once more, through its stale pointer. */
+	pev.ops++;
+	__free_page(page);
+	return 0;
+}
+
 static int pev_freed_mapped(const char *fault)
 {
 	struct page *page;
@@ -494,6 +566,9 @@ static const struct pev_fault {
 	{ "buddy-clear",	pev_buddy_clear },
 	{ "buddy-set",		.inject = pev_buddy_set },
 	{ "double-free",	.inject = pev_double_free },
+	{ "double-free-tail",	.inject = pev_double_free_tail },
+	{ "double-free-order",	.inject = pev_double_free_order },
+	{ "free-after-reuse",	.inject = pev_free_after_reuse },
 	{ "freed-mapped",	.inject = pev_freed_mapped },
 	{ "record-bit",		pev_record,	.arg = PEV_BIT,		.record = true },
 	{ "record-2bit",	pev_record,	.arg = PEV_2BIT,	.record = true },

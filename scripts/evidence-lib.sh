@@ -5,7 +5,8 @@
 # shellcheck shell=bash
 
 # The faults of mm/page_ext_consistency_evidence.c, in table order.
-EV_FAULTS="two-lists order-up buddy-clear buddy-set double-free freed-mapped"
+EV_FAULTS="two-lists order-up buddy-clear buddy-set double-free double-free-tail double-free-order"
+EV_FAULTS+=" free-after-reuse freed-mapped"
 EV_FAULTS+=" list-bit list-2bit list-word"
 EV_FAULTS+=" record-bit record-2bit record-word record-row-zero record-row-flip"
 # shellcheck disable=SC2034 # used by scripts/evidence.sh
