@@ -10,7 +10,8 @@ EV_FAULTS+=" free-after-reuse freed-mapped"
 EV_FAULTS+=" list-bit list-2bit list-word"
 EV_FAULTS+=" record-bit record-2bit record-word record-row-zero record-row-flip"
 # shellcheck disable=SC2034 # used by scripts/evidence.sh
-EV_TOOLS="none DEBUG_VM page_owner page_table_check debug_pagealloc KASAN checker checker+DEBUG_VM"
+EV_TOOLS="none Debian memprof_debug DEBUG_VM page_owner page_table_check debug_pagealloc KASAN"
+EV_TOOLS+=" checker Debian+checker checker+DEBUG_VM"
 
 # ev_tool_kernel TOOL: the kernel (FLAVOUR) of a tool configuration.
 ev_tool_kernel() {
@@ -18,6 +19,8 @@ ev_tool_kernel() {
 	none | page_owner | page_table_check | debug_pagealloc | checker) echo evidence ;;
 	DEBUG_VM | checker+DEBUG_VM) echo evidence-vm ;;
 	KASAN) echo evidence-kasan ;;
+	Debian | Debian+checker) echo evidence-debian ;;
+	memprof_debug) echo evidence-prof ;;
 	*) return 1 ;;
 	esac
 }
@@ -28,14 +31,14 @@ ev_tool_append() {
 	page_owner) echo page_owner=on ;;
 	page_table_check) echo page_table_check=on ;;
 	debug_pagealloc) echo debug_pagealloc=on ;;
-	checker | checker+DEBUG_VM) echo page_ext_consistency=on ;;
+	checker | checker+DEBUG_VM | Debian+checker) echo page_ext_consistency=on ;;
 	*) echo ;;
 	esac
 }
 
 # ev_applies TOOL FAULT: whether the pair runs (the record exists only with
 # the checker on).
-ev_applies() { [[ $2 != record-* || $1 == checker* ]]; }
+ev_applies() { [[ $2 != record-* || $1 == *checker* ]]; }
 
 # ev_boot TOOL FAULT MS LOG [KERNEL]: one boot of the evidence job. The
 # kernel defaults to the tool's. A crashed boot ends at once (oops=panic),

@@ -17,6 +17,7 @@ SHORT = {
     'none': 'none', 'DEBUG_VM': 'VM', 'page_owner': 'owner',
     'page_table_check': 'ptc', 'debug_pagealloc': 'dpa', 'KASAN': 'KASAN',
     'checker': 'PEC', 'checker+DEBUG_VM': 'PEC+VM',
+    'Debian': 'Deb', 'Debian+checker': 'Deb+PEC', 'memprof_debug': 'prof',
 }
 CODES = [
     ('checker:', 'P', "the checker (page_ext_consistency)"),

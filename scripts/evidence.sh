@@ -3,23 +3,25 @@
 # make evidence: the same allocator-state faults against each of the kernel's
 # debugging tools, one boot per (tool, fault), and a table of who found what.
 #
-# Three kernels (FLAVOUR=evidence, evidence-vm, evidence-kasan: the lean
-# kernel with page_table_check and debug_pagealloc built in but off, plus
-# DEBUG_VM and DEBUG_LIST, or KASAN) and eight tool configurations:
-#   none, DEBUG_VM, page_owner, page_table_check, debug_pagealloc, KASAN,
-#   checker, checker+DEBUG_VM
+# Five kernels (FLAVOUR=evidence, evidence-vm, evidence-kasan,
+# evidence-debian, evidence-prof: the lean kernel with page_table_check and
+# debug_pagealloc built in but off, plus DEBUG_VM and DEBUG_LIST, or KASAN,
+# or Debian's production INIT_ON_ALLOC_DEFAULT_ON and DEBUG_LIST, or memory
+# allocation profiling's debug mode) and eleven tool configurations:
+#   none, Debian, memprof_debug, DEBUG_VM, page_owner, page_table_check,
+#   debug_pagealloc, KASAN, checker, Debian+checker, checker+DEBUG_VM
 # Each boot runs the guest job "evidence": mm/page_ext_consistency_evidence.c
 # corrupts the allocator once and then allocates and frees for EVIDENCE_MS.
 # Every boot has oops=panic, so a crash ends it with a result line too.
 #
 #   EVIDENCE_MS=N          workload time after the fault (default 3000)
-#   EVIDENCE_TOOLS="..."   tool configurations to run (default: all eight)
+#   EVIDENCE_TOOLS="..."   tool configurations to run (default: all eleven)
 #   EVIDENCE_FAULTS="..."  faults to run (default: all)
 #   EVIDENCE_DIR=dir       output (default build/evidence): run-<id>/ with a log
 #                          per boot, results.csv and table.txt
 #
 # The record faults (record-*) exist only with the checker on: they run in
-# the two checker configurations, and are "n/a" elsewhere.
+# the three checker configurations, and are "n/a" elsewhere.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$REPO/scripts/evidence-lib.sh"
