@@ -19,11 +19,14 @@
  * free lists, the order in page->private): it is what the hooks have seen,
  * not what buddy believes, and that is what makes a disagreement visible.
  * Two read-only checks hold it against that metadata where the allocator
- * acts on it: a block that rmqueue takes off a free or pcp list must be
- * FREE (check_new_pages()), and so must a buddy that a free is about to
- * merge with (__free_one_page()).  When either is not, the allocator drops
- * the block or stops merging, as it does for a bad page, so warn mode does
- * not hand out, or merge, a page that somebody holds.
+ * acts on it: a buddy that a free is about to merge with must be FREE
+ * (__free_one_page()), and in warn mode so must a block that rmqueue takes
+ * off a free or pcp list (check_new_pages()).  When either is not, the
+ * allocator stops merging or drops the block, as it does for a bad page, so
+ * warn mode does not merge, or hand out, a page that somebody holds.  In
+ * panic mode the allocation's own transition, the first thing
+ * post_alloc_hook() does, finds what the second check would, before the
+ * block is written to.
  *
  * The model: a page is FREE from free_pages_prepare() until post_alloc_hook()
  * and ALLOCATED from post_alloc_hook() until free_pages_prepare().  Pages
@@ -177,6 +180,8 @@ static enum pec_mode pec_mode __ro_after_init =
 	PEC_MODE_PANIC : PEC_MODE_OFF;
 
 DEFINE_STATIC_KEY_TRUE(page_ext_consistency_disabled);
+/* The checks that only warn mode needs, to refuse what it reported. */
+DEFINE_STATIC_KEY_FALSE(page_ext_consistency_warn);
 
 /*
  * The hot path only touches per-cpu counters, with raw_cpu_add(): one
@@ -198,7 +203,9 @@ static atomic_long_t pec_violations[NR_PEC_CLASSES];
  * the test's own task are recorded here instead of being acted upon, so the
  * test can check them without panicking or tainting the kernel.  Whether
  * interrupts were off tells the test whether a report was raised under the
- * zone lock, which the scrub must not do.
+ * zone lock, which the scrub must not do.  @peek, if the test sets it, is
+ * a word of memory it owns, read into @peeked at each report: what the
+ * memory held when the checker found the fault.
  */
 struct pec_capture {
 	struct task_struct *task;
@@ -206,6 +213,8 @@ struct pec_capture {
 	enum pec_class class;
 	unsigned long pfn;
 	bool irqs_disabled;
+	const unsigned long *peek;
+	unsigned long peeked;
 	char line[128];
 };
 
@@ -222,6 +231,8 @@ static bool pec_captured(enum pec_class class, unsigned long pfn,
 	cap->class = class;
 	cap->pfn = pfn;
 	cap->irqs_disabled = irqs_disabled();
+	if (cap->peek)
+		cap->peeked = READ_ONCE(*cap->peek);
 	strscpy(cap->line, line, sizeof(cap->line));
 	return true;
 }
@@ -680,9 +691,10 @@ static __always_inline bool pec_transition(struct page *page, unsigned int order
  * @order: The order of the block.
  *
  * Called through page_ext_consistency_check_new() when the checker is
- * enabled.  The block has just left a free list or a pcp list, so nobody
- * moves its records but a second holder of one of its pages, whose
- * transition the atomic update in post_alloc_hook() still catches.  A page
+ * enabled in warn mode.  The block has just left a free list or a pcp
+ * list, so nobody moves its records but a second holder of one of its
+ * pages, whose transition the atomic update in post_alloc_hook() still
+ * catches.  A page
  * recorded ALLOCATED is a double allocation; one in neither pattern has a
  * corrupted record, which is resynced ALLOCATED: the block is leaked, and
  * a leaked page belongs to nobody but is not free.  A block above
@@ -906,6 +918,8 @@ static void __init page_ext_consistency_init(void)
 		nr_pages += zone->spanned_pages;
 	}
 
+	if (pec_mode == PEC_MODE_WARN)
+		static_branch_enable(&page_ext_consistency_warn);
 	static_branch_disable(&page_ext_consistency_disabled);
 	pec_init_ns = local_clock() - start;
 	pr_info("page_ext_consistency: enabled, mode:%s, %lu pages recorded (%lu free, %lu allocated) in %llu us, record %lu bytes\n",

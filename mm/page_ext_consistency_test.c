@@ -354,9 +354,10 @@ static void test_page_ext_iter(struct kunit *test)
 /*
  * The allocator hands out a page that is already allocated, which is what a
  * corrupted free list does: the hooks run for a page we own.  The check
- * when rmqueue takes the page off a list (check_new_pages()) refuses it and
- * leaves the record ALLOCATED, its owner's; the allocation hook, which
- * compaction and contig allocations reach without rmqueue, reports it too.
+ * when rmqueue takes the page off a list (check_new_pages(), warn mode)
+ * refuses it and leaves the record ALLOCATED, its owner's; the allocation
+ * hook, which compaction and contig allocations reach without rmqueue,
+ * reports it too.
  */
 static void test_double_alloc(struct kunit *test)
 {
@@ -364,7 +365,7 @@ static void test_double_alloc(struct kunit *test)
 	struct page *page = alloc_page(GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, page);
-	KUNIT_EXPECT_FALSE(test, page_ext_consistency_check_new(page, 0));
+	KUNIT_EXPECT_FALSE(test, __page_ext_consistency_check_new(page, 0));
 	pec_test_expect_report(test, PEC_DOUBLE_ALLOC, before, page, 0,
 			       "free", "allocated");
 	KUNIT_EXPECT_EQ(test, pec_test_record(page), PEC_ALLOCATED);
@@ -480,6 +481,61 @@ static struct page *pec_test_alloc_block(struct kunit *test,
 }
 
 /*
+ * The allocation's transition is the first thing post_alloc_hook() does: a
+ * double allocation is found before the allocator writes to the block, so
+ * the owner's data is still there at the report (in panic mode, what the
+ * crash dump shows), even for __GFP_ZERO, which clears the page right after.
+ * post_alloc_hook() runs here for a page we hold, as for a page handed out
+ * twice; allocation profiling and page poisoning would take that second
+ * pass for a fault of their own.
+ */
+static void test_double_alloc_before_init(struct kunit *test)
+{
+	const unsigned long canary = 0x5a5a0f0fc3c3a5a5UL;
+	struct page *page;
+	unsigned long *p;
+
+	if (mem_alloc_profiling_enabled() || page_poisoning_enabled_static())
+		kunit_skip(test, "allocation profiling or page poisoning is on");
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	p = page_address(page);
+	*p = canary;
+	pec_test_capture.peek = p;
+
+	post_alloc_hook(page, 0, GFP_KERNEL | __GFP_ZERO);
+	pec_test_capture.peek = NULL;
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 1U);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.class, PEC_DOUBLE_ALLOC);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.peeked, canary);
+	/* The allocation went on, as in warn mode: the page was cleared. */
+	if (!want_init_on_free())
+		KUNIT_EXPECT_EQ(test, READ_ONCE(*p), 0UL);
+	KUNIT_EXPECT_EQ(test, pec_test_record(page), PEC_ALLOCATED);
+	__free_page(page);
+}
+
+/*
+ * check_new_pages() reads the records in warn mode only, where a report
+ * returns and refusing the block is what keeps a page with its owner.  In
+ * panic mode the allocation's transition, first in post_alloc_hook(), finds
+ * the same page before anything writes to it, so the hook does not read:
+ * a page recorded ALLOCATED passes it unreported.
+ */
+static void test_check_new_warn_only(struct kunit *test)
+{
+	bool warn = pec_mode == PEC_MODE_WARN;
+	struct page *page = alloc_page(GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_EQ(test, static_key_enabled(&page_ext_consistency_warn), warn);
+	KUNIT_EXPECT_EQ(test, page_ext_consistency_check_new(page, 0), !warn);
+	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, warn ? 1U : 0U);
+	KUNIT_EXPECT_EQ(test, pec_test_record(page), PEC_ALLOCATED);
+	__free_page(page);
+}
+
+/*
  * The check before hand-out only reads: a block recorded FREE passes and
  * stays FREE for the transition.  A corrupted record in it is reported for
  * that page, with the block's order, and resynced ALLOCATED (the block is
@@ -493,12 +549,12 @@ static void test_check_new_corrupt_tail(struct kunit *test)
 	struct page *tail, *page = pec_test_alloc_block(test, &tail);
 
 	KUNIT_EXPECT_TRUE(test, page_ext_consistency_free(page, order));
-	KUNIT_EXPECT_TRUE(test, page_ext_consistency_check_new(page, order));
+	KUNIT_EXPECT_TRUE(test, __page_ext_consistency_check_new(page, order));
 	KUNIT_EXPECT_EQ(test, pec_test_count(page, nr, PEC_FREE), nr);
 	KUNIT_EXPECT_EQ(test, pec_test_capture.reports, 0U);
 
 	pec_test_corrupt(tail, FLIP_ALLOCATED_BIT);
-	KUNIT_EXPECT_FALSE(test, page_ext_consistency_check_new(page, order));
+	KUNIT_EXPECT_FALSE(test, __page_ext_consistency_check_new(page, order));
 	pec_test_expect_report(test, PEC_CORRUPT_RECORD, before, tail, order,
 			       "free", "invalid(both)");
 	KUNIT_EXPECT_EQ(test, pec_test_record(tail), PEC_ALLOCATED);
@@ -1257,6 +1313,8 @@ static struct kunit_case page_ext_consistency_test_cases[] = {
 #endif
 	KUNIT_CASE(test_page_ext_iter),
 	KUNIT_CASE(test_double_alloc),
+	KUNIT_CASE(test_double_alloc_before_init),
+	KUNIT_CASE(test_check_new_warn_only),
 	KUNIT_CASE(test_check_new_corrupt_tail),
 	KUNIT_CASE(test_merge_refused),
 	KUNIT_CASE(test_bad_free),

@@ -17,6 +17,7 @@ struct page;
 #include <linux/jump_label.h>
 
 extern struct static_key_true page_ext_consistency_disabled;
+extern struct static_key_false page_ext_consistency_warn;
 extern struct page_ext_operations page_ext_consistency_ops;
 
 bool __page_ext_consistency_check_new(struct page *page, unsigned int order);
@@ -34,18 +35,21 @@ long page_ext_consistency_scrub(void);
  * Called from check_new_pages(), when rmqueue has taken the block off a free
  * list or a pcp list and before anything writes to it: every page of the
  * block must be recorded FREE.  Only reads the records; the transition to
- * ALLOCATED is page_ext_consistency_alloc()'s.
+ * ALLOCATED is page_ext_consistency_alloc()'s.  In warn mode only: there the
+ * report returns, and this is what keeps rmqueue from handing out a page
+ * somebody holds.  In panic mode the transition, which post_alloc_hook()
+ * runs before anything writes to the block, finds the same pages and does
+ * not return, so the read would only add to every allocation.
  *
- * Return: false if a page of the block was not recorded FREE (reported; in
- * panic mode this does not return).  The caller must then not hand the
- * block out: it stays out of the allocator (leaked), and a page of it that
- * somebody owns stays theirs, as after bad_page().  True otherwise, and
- * with the checker off.
+ * Return: false if a page of the block was not recorded FREE (reported).
+ * The caller must then not hand the block out: it stays out of the
+ * allocator (leaked), and a page of it that somebody owns stays theirs, as
+ * after bad_page().  True otherwise, and outside warn mode.
  */
 static __always_inline bool page_ext_consistency_check_new(struct page *page,
 							   unsigned int order)
 {
-	if (static_branch_likely(&page_ext_consistency_disabled))
+	if (!static_branch_unlikely(&page_ext_consistency_warn))
 		return true;
 
 	return __page_ext_consistency_check_new(page, order);
@@ -56,9 +60,10 @@ static __always_inline bool page_ext_consistency_check_new(struct page *page,
  * @page: The first page of the block.
  * @order: The order of the block.
  *
- * Called from post_alloc_hook(). Every page of the block must be recorded
- * FREE; each is switched to ALLOCATED. Always inline: with the checker off,
- * the hook is one patched-out branch, not a call.
+ * Called from post_alloc_hook(), first, so that a double allocation is
+ * found before anything writes to the block. Every page of the block must
+ * be recorded FREE; each is switched to ALLOCATED. Always inline: with the
+ * checker off, the hook is one patched-out branch, not a call.
  */
 static __always_inline void page_ext_consistency_alloc(struct page *page,
 						       unsigned int order)
