@@ -10,12 +10,10 @@
  *  - alloc_free: batches of alloc_pages() + __free_pages() of orders 0, 3
  *    and 9, on one CPU and on every online CPU at once (one kthread bound
  *    to each CPU, the samples started together);
- *  - walk: the page_ext walk over one block, reading each entry (read);
- *    updating the entries the way the checker does, one compare-and-exchange
- *    on the first and a plain store on the others (update); and one
- *    compare-and-exchange on every entry (cmpxchg), the checker's earlier
- *    scheme, for comparison.  Each installs the value it found.  This splits
- *    the checker's cost into the walk and the updates;
+ *  - record: the atomic updates of the record that one alloc+free pair
+ *    makes, on the bench's own copies, without anything else the hooks do:
+ *    the floor of the checker's cost per pair, which splits it into the
+ *    updates and the rest (lookup, claim, counters, branches, cache);
  *  - scrub: page_ext_consistency_scrub() throughput, when the checker is on.
  *
  * Each measurement is a series of short samples (PEC_BENCH_SAMPLE_NS).
@@ -38,6 +36,7 @@
  */
 
 #include <linux/atomic.h>
+#include <linux/bitmap.h>
 #include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>
@@ -49,7 +48,6 @@
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
-#include <linux/page_ext.h>
 #include <linux/page_ext_consistency.h>
 #include <linux/page_owner.h>
 #include <linux/sched.h>
@@ -60,8 +58,8 @@
 
 /* Blocks allocated before they are freed again. */
 #define PEC_BENCH_BATCH		8
-/* Walks of one block between two clock reads. */
-#define PEC_BENCH_WALKS		64
+/* Pairs of record transitions between two clock reads. */
+#define PEC_BENCH_PAIRS		64
 #define PEC_BENCH_SAMPLE_NS	(2 * NSEC_PER_MSEC)
 #define PEC_BENCH_MAX_SAMPLES	1000
 #define PEC_BENCH_SCRUB_RUNS	3
@@ -81,7 +79,7 @@ struct pec_bench {
 	/* Runs one batch; returns the operations done, 0 on failure. */
 	u64 (*batch)(struct pec_bench *b);
 	unsigned int order;
-	struct page *page;		/* walk: the block walked */
+	unsigned long *copy[2];		/* record: the two copies */
 	unsigned int nr_samples;
 	u64 *ns;			/* per sample */
 	u64 *ops;			/* per sample */
@@ -287,118 +285,89 @@ out:
 	return ret;
 }
 
-enum pec_bench_walk_kind {
-	PEC_BENCH_WALK_READ,
-	PEC_BENCH_WALK_UPDATE,
-	PEC_BENCH_WALK_CMPXCHG,
-};
-
-static const char * const pec_bench_walk_name[] = {
-	[PEC_BENCH_WALK_READ]		= "read",
-	[PEC_BENCH_WALK_UPDATE]		= "update",
-	[PEC_BENCH_WALK_CMPXCHG]	= "cmpxchg",
-};
-
 /*
- * One pass over the page_ext entries of @nr pages from @page_ext, shaped
- * like the checker's transition (see @kind), installing the value found.
- * The bench owns the pages, so nobody else writes their entries.
+ * The floor of the record's cost: the atomic updates that the transitions
+ * of one alloc+free pair make, shaped like pec_move() for a block of
+ * b->order, on the bench's own two copies (separate allocations, as the
+ * record's two bitmaps are), with no lookup, claim, counter or hook: one
+ * test-and-clear and one test-and-set of a bit for a page, one
+ * fetch-andnot and one fetch-or of a word for a block within a word, one
+ * exchange of the first word of each copy and plain loads and stores of
+ * the others for a larger block; twice, there and back.  Returns what
+ * the updates found, for the caller to keep, as pec_move() checks it.
  */
-static __always_inline unsigned long
-pec_bench_walk_once(struct page_ext *page_ext, unsigned long nr,
-		    enum pec_bench_walk_kind kind)
+static __always_inline unsigned long pec_bench_move(unsigned long *from,
+						    unsigned long *to,
+						    unsigned long nr)
 {
-	unsigned long i, val, sum = 0;
+	unsigned long mask, f, t, i;
 
-	for (i = 0; i < nr; i++) {
-		val = READ_ONCE(page_ext->flags);
-		if (kind == PEC_BENCH_WALK_CMPXCHG ||
-		    (kind == PEC_BENCH_WALK_UPDATE && !i)) {
-			while (!try_cmpxchg(&page_ext->flags, &val, val))
-				;
-		} else if (kind == PEC_BENCH_WALK_UPDATE) {
-			WRITE_ONCE(page_ext->flags, val);
-		}
-		sum += val;
-		page_ext = page_ext_next(page_ext);
+	if (nr == 1)
+		return test_and_clear_bit(0, from) + test_and_set_bit(0, to);
+	if (nr < BITS_PER_LONG) {
+		mask = GENMASK(nr - 1, 0);
+		f = atomic_long_fetch_andnot(mask, (atomic_long_t *)from);
+		t = atomic_long_fetch_or(mask, (atomic_long_t *)to);
+		return f ^ t;
 	}
-	return sum;
+	f = xchg(&from[0], 0UL);
+	t = xchg(&to[0], ~0UL);
+	for (i = 1; i < nr / BITS_PER_LONG; i++) {
+		f ^= READ_ONCE(from[i]);
+		t ^= READ_ONCE(to[i]);
+		WRITE_ONCE(from[i], 0UL);
+		WRITE_ONCE(to[i], ~0UL);
+	}
+	return f ^ t;
 }
 
-/* PEC_BENCH_WALKS walks over b->page, with the lookup; 0 without page_ext. */
-static __always_inline u64
-pec_bench_walk_batch(struct pec_bench *b, enum pec_bench_walk_kind kind)
+/* PEC_BENCH_PAIRS pairs of transitions on the bench's copies. */
+static noinline u64 pec_bench_record_batch(struct pec_bench *b)
 {
-	unsigned long nr = 1UL << b->order, sum = 0;
-	struct page_ext *page_ext;
+	unsigned long nr = 1UL << b->order, hold = 0;
 	int i;
 
-	for (i = 0; i < PEC_BENCH_WALKS; i++) {
-		page_ext = page_ext_get(b->page);
-		if (!page_ext)
-			return 0;
-		sum += pec_bench_walk_once(page_ext, nr, kind);
-		page_ext_put(page_ext);
+	for (i = 0; i < PEC_BENCH_PAIRS; i++) {
+		hold += pec_bench_move(b->copy[0], b->copy[1], nr);
+		hold += pec_bench_move(b->copy[1], b->copy[0], nr);
 	}
-	/* Keep the loads. */
-	OPTIMIZER_HIDE_VAR(sum);
-	return PEC_BENCH_WALKS;
+	OPTIMIZER_HIDE_VAR(hold);
+	return PEC_BENCH_PAIRS;
 }
 
-static noinline u64 pec_bench_walk_read(struct pec_bench *b)
+static void pec_bench_record(unsigned int order, u64 budget_ns)
 {
-	return pec_bench_walk_batch(b, PEC_BENCH_WALK_READ);
-}
-
-static noinline u64 pec_bench_walk_update(struct pec_bench *b)
-{
-	return pec_bench_walk_batch(b, PEC_BENCH_WALK_UPDATE);
-}
-
-static noinline u64 pec_bench_walk_cmpxchg(struct pec_bench *b)
-{
-	return pec_bench_walk_batch(b, PEC_BENCH_WALK_CMPXCHG);
-}
-
-static void pec_bench_walk(unsigned int order, enum pec_bench_walk_kind kind,
-			   u64 budget_ns)
-{
-	static u64 (* const batch[])(struct pec_bench *b) = {
-		[PEC_BENCH_WALK_READ]		= pec_bench_walk_read,
-		[PEC_BENCH_WALK_UPDATE]		= pec_bench_walk_update,
-		[PEC_BENCH_WALK_CMPXCHG]	= pec_bench_walk_cmpxchg,
-	};
-	unsigned int nr = pec_bench_nr_samples(budget_ns), s;
+	unsigned int nr = pec_bench_nr_samples(budget_ns), s, c;
+	size_t words = BITS_TO_LONGS(1UL << order);
 	struct pec_bench b = {
-		.batch = batch[kind],
+		.batch = pec_bench_record_batch,
 		.order = order,
 	};
 	u64 *buf, ns = 0, ops = 0;
 	char what[64];
 
 	buf = kcalloc(2 * nr, sizeof(*buf), GFP_KERNEL);
-	/* Order 9 lies within one MAX_ORDER block: its entries are contiguous. */
-	b.page = alloc_pages(GFP_KERNEL | __GFP_NOWARN, order);
-	if (!buf || !b.page)
+	for (c = 0; c < 2; c++)
+		b.copy[c] = kcalloc(words, sizeof(unsigned long), GFP_KERNEL);
+	if (!buf || !b.copy[0] || !b.copy[1])
 		goto out;
+	/* A block recorded FREE: the first copy set. */
+	bitmap_set(b.copy[0], 0, 1UL << order);
 	b.ns = buf;
 	b.ops = buf + nr;
 	for (s = 0; s < nr; s++) {
 		b.ops[s] = pec_bench_sample(&b, PEC_BENCH_SAMPLE_NS, &b.ns[s]);
-		if (!b.ops[s])
-			goto out;	/* no page_ext in this boot */
 		ns += b.ns[s];
 		ops += b.ops[s];
-		/* ns per walk, x100: reuse b.ns */
+		/* ns per pair, x100: reuse b.ns */
 		b.ns[s] = div64_u64(b.ns[s] * 100, b.ops[s]);
 		cond_resched();
 	}
-	snprintf(what, sizeof(what), "test=walk order=%u kind=%s", order,
-		 pec_bench_walk_name[kind]);
+	snprintf(what, sizeof(what), "test=updates order=%u", order);
 	pec_bench_print(what, order, b.ns, nr, ops, ns);
 out:
-	if (b.page)
-		__free_pages(b.page, order);
+	for (c = 0; c < 2; c++)
+		kfree(b.copy[c]);
 	kfree(buf);
 }
 
@@ -442,14 +411,8 @@ static int pec_bench_run(void)
 			ret = ret ?: err;
 		}
 	}
-	for (i = 0; i < ARRAY_SIZE(pec_bench_orders); i++) {
-		pec_bench_walk(pec_bench_orders[i], PEC_BENCH_WALK_READ,
-			       budget_ns / 4);
-		pec_bench_walk(pec_bench_orders[i], PEC_BENCH_WALK_UPDATE,
-			       budget_ns / 4);
-		pec_bench_walk(pec_bench_orders[i], PEC_BENCH_WALK_CMPXCHG,
-			       budget_ns / 4);
-	}
+	for (i = 0; i < ARRAY_SIZE(pec_bench_orders); i++)
+		pec_bench_record(pec_bench_orders[i], budget_ns / 4);
 	pec_bench_scrub();
 	pr_info("PEC-BENCH test=done rc=%d\n", ret);
 	mutex_unlock(&pec_bench_lock);
